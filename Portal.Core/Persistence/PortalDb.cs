@@ -1,0 +1,58 @@
+using HaPortal.Core.Audit;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace HaPortal.Core.Persistence;
+
+/// <summary>
+/// The control plane's SQLite database: topologies and their revisions, users and roles (ASP.NET Core Identity),
+/// the audit log. Used directly through EF Core; there is no repository layer over it.
+/// </summary>
+public sealed class PortalDb(DbContextOptions<PortalDb> options) : IdentityDbContext<IdentityUser>(options)
+{
+    public DbSet<TopologyRecord> Topologies => Set<TopologyRecord>();
+    public DbSet<TopologyRevision> Revisions => Set<TopologyRevision>();
+    public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        base.OnModelCreating(b);
+        b.Entity<TopologyRecord>(e =>
+        {
+            e.HasIndex(t => t.Name).IsUnique();
+            e.HasMany(t => t.Revisions).WithOne().HasForeignKey(r => r.TopologyId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<TopologyRevision>(e => e.HasIndex(r => new { r.TopologyId, r.Number }).IsUnique());
+        b.Entity<AuditEntry>(e =>
+        {
+            e.HasIndex(a => a.At);
+            // SQLite cannot order by DateTimeOffset; store it as UTC ticks, which sort correctly.
+            e.Property(a => a.At).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+        });
+        b.Entity<TopologyRevision>().Property(r => r.CreatedAt)
+            .HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+    }
+}
+
+public sealed class TopologyRecord
+{
+    public int Id { get; set; }
+    public required string Name { get; set; }
+    public List<TopologyRevision> Revisions { get; set; } = [];
+}
+
+/// <summary>One saved state of a topology. Revisions are never changed; a restore adds a new one.</summary>
+public sealed class TopologyRevision
+{
+    public int Id { get; set; }
+    public int TopologyId { get; set; }
+    public int Number { get; set; }
+
+    /// <summary>The topology in its file format: the same text import and export use.</summary>
+    public required string Yaml { get; set; }
+
+    public required string Author { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string Comment { get; set; } = "";
+}

@@ -1,0 +1,185 @@
+using System.Collections.Immutable;
+
+namespace HaPortal.Core.Topology;
+
+/// <summary>
+/// The desired state of one stack: HAProxy → web nodes → (optional) ProxySQL → primary + replicas.
+/// Immutable; an edit is a new value. Field names follow the topology file (see TopologyYaml).
+/// Values are not guaranteed valid: run <see cref="TopologyValidator"/> before acting on one.
+/// </summary>
+public sealed record TopologySpec
+{
+    public required string Name { get; init; }
+    public LoadBalancerSpec LoadBalancer { get; init; } = new();
+    public WebTierSpec Web { get; init; } = new();
+
+    /// <summary>Null when the web nodes talk to the primary directly.</summary>
+    public SqlRouterSpec? SqlRouter { get; init; }
+
+    public DatabaseSpec Database { get; init; } = new();
+
+    /// <summary>Every node of the stack with the path of its name field, in tier order.</summary>
+    public IEnumerable<(string Path, string Name, NodeRole Role)> AllNodes()
+    {
+        for (var i = 0; i < Web.Nodes.Length; i++)
+            yield return ($"web.nodes[{i}].name", Web.Nodes[i].Name, NodeRole.Web);
+        if (SqlRouter is not null)
+            for (var i = 0; i < SqlRouter.Nodes.Length; i++)
+                yield return ($"sqlRouter.nodes[{i}].name", SqlRouter.Nodes[i].Name, NodeRole.Router);
+        if (Database.Primary is not null)
+            yield return ("database.primary.name", Database.Primary.Name, NodeRole.Primary);
+        for (var i = 0; i < Database.Replicas.Length; i++)
+            yield return ($"database.replicas[{i}].name", Database.Replicas[i].Name, NodeRole.Replica);
+    }
+
+    // Records compare ImmutableArray by reference; topology equality must compare contents.
+    public bool Equals(TopologySpec? other) =>
+        other is not null && Name == other.Name && LoadBalancer.Equals(other.LoadBalancer)
+        && Web.Equals(other.Web) && Equals(SqlRouter, other.SqlRouter) && Database.Equals(other.Database);
+
+    public override int GetHashCode() => HashCode.Combine(Name, LoadBalancer, Web, SqlRouter, Database);
+}
+
+public enum NodeRole { LoadBalancer, Web, Router, Primary, Replica }
+
+public enum BalanceAlgorithm { RoundRobin, LeastConn, Source }
+
+public enum StickyMode { Insert, Rewrite, Prefix }
+
+public enum DatabaseFlavor { MariaDb, MySql }
+
+public sealed record LoadBalancerSpec
+{
+    public string Kind { get; init; } = "haproxy";
+    public int PublishPort { get; init; } = 8080;
+    public BalanceAlgorithm Balance { get; init; } = BalanceAlgorithm.RoundRobin;
+    public StickySessionSpec StickySessions { get; init; } = new();
+    public HealthCheckSpec HealthCheck { get; init; } = new();
+    public StatsSpec Stats { get; init; } = new();
+}
+
+public sealed record StickySessionSpec
+{
+    public bool Enabled { get; init; } = true;
+    public string Cookie { get; init; } = "SERVERID";
+    public StickyMode Mode { get; init; } = StickyMode.Insert;
+}
+
+public sealed record HealthCheckSpec
+{
+    public string Path { get; init; } = "/health";
+    public int IntervalMs { get; init; } = 2000;
+    public int Rise { get; init; } = 2;
+    public int Fall { get; init; } = 3;
+}
+
+public sealed record StatsSpec
+{
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Host port of the stats page; always bound to 127.0.0.1, never to all interfaces.</summary>
+    public int PublishPort { get; init; } = 8404;
+}
+
+public sealed record WebTierSpec
+{
+    public ImmutableArray<WebNodeSpec> Nodes { get; init; } = [];
+
+    public bool Equals(WebTierSpec? other) => other is not null && Nodes.SequenceEqual(other.Nodes);
+    public override int GetHashCode() => Nodes.Length;
+}
+
+public sealed record WebNodeSpec
+{
+    public required string Name { get; init; }
+
+    /// <summary>HAProxy server weight, 0–256; 0 takes the node out of rotation without removing it.</summary>
+    public int Weight { get; init; } = 100;
+}
+
+public sealed record SqlRouterSpec
+{
+    public string Kind { get; init; } = "proxysql";
+    public ImmutableArray<RouterNodeSpec> Nodes { get; init; } = [];
+
+    /// <summary>IPv4 address keepalived holds in front of the router nodes; null for none.</summary>
+    public string? VirtualIp { get; init; }
+
+    public HostgroupSpec Hostgroups { get; init; } = new();
+    public ImmutableArray<QueryRuleSpec> QueryRules { get; init; } = [];
+
+    public bool Equals(SqlRouterSpec? other) =>
+        other is not null && Kind == other.Kind && Nodes.SequenceEqual(other.Nodes) && VirtualIp == other.VirtualIp
+        && Hostgroups.Equals(other.Hostgroups) && QueryRules.SequenceEqual(other.QueryRules);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, Nodes.Length, VirtualIp, Hostgroups, QueryRules.Length);
+}
+
+public sealed record RouterNodeSpec
+{
+    public required string Name { get; init; }
+}
+
+public sealed record HostgroupSpec
+{
+    public int Writer { get; init; } = 10;
+    public int Reader { get; init; } = 20;
+}
+
+/// <summary>One row of ProxySQL's mysql_query_rules, in the topology's vocabulary.</summary>
+public sealed record QueryRuleSpec
+{
+    public required int Id { get; init; }
+    public bool Active { get; init; } = true;
+    public string? Username { get; init; }
+    public string? Schemaname { get; init; }
+    public int FlagIn { get; init; }
+    public string? MatchDigest { get; init; }
+    public string? MatchPattern { get; init; }
+    public bool NegateMatchPattern { get; init; }
+    public int? FlagOut { get; init; }
+
+    /// <summary>"writer", "reader" or a hostgroup number; null leaves the destination unchanged (a chaining rule).</summary>
+    public string? Destination { get; init; }
+
+    public bool Apply { get; init; }
+    public string? Comment { get; init; }
+
+    /// <summary>The hostgroup number this rule routes to, or null when the destination names no known hostgroup.</summary>
+    public int? ResolveDestination(HostgroupSpec hostgroups) => Destination switch
+    {
+        null => null,
+        "writer" => hostgroups.Writer,
+        "reader" => hostgroups.Reader,
+        var s when int.TryParse(s, out var n) && (n == hostgroups.Writer || n == hostgroups.Reader) => n,
+        _ => null,
+    };
+}
+
+public sealed record DatabaseSpec
+{
+    public DatabaseFlavor Flavor { get; init; } = DatabaseFlavor.MariaDb;
+    public string Version { get; init; } = "10.11";
+    public DbNodeSpec? Primary { get; init; }
+    public ImmutableArray<DbNodeSpec> Replicas { get; init; } = [];
+    public bool SemiSync { get; init; }
+    public string AppSchema { get; init; } = "app";
+
+    /// <summary>Name of the application's database user, created on the primary and in ProxySQL.</summary>
+    public string AppUser { get; init; } = "app";
+
+    public bool Equals(DatabaseSpec? other) =>
+        other is not null && Flavor == other.Flavor && Version == other.Version && Equals(Primary, other.Primary)
+        && Replicas.SequenceEqual(other.Replicas) && SemiSync == other.SemiSync && AppSchema == other.AppSchema
+        && AppUser == other.AppUser;
+
+    public override int GetHashCode() => HashCode.Combine(Flavor, Version, Primary, Replicas.Length, SemiSync, AppSchema, AppUser);
+}
+
+public sealed record DbNodeSpec
+{
+    public required string Name { get; init; }
+
+    /// <summary>Failover preference among equally advanced replicas: higher wins.</summary>
+    public int Priority { get; init; }
+}

@@ -1,0 +1,28 @@
+using HaPortal.Core.Audit;
+using HaPortal.Core.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace HaPortal.Hosting;
+
+/// <summary>The control plane's services shared by the admin host and the command line.</summary>
+public static class CoreServices
+{
+    public static IServiceCollection AddPortalCore(this IServiceCollection services, PortalOptions options)
+    {
+        Directory.CreateDirectory(options.DataFolder);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddDbContextFactory<PortalDb>(o => o.UseSqlite($"Data Source={options.DatabasePath}"));
+        services.TryAddSingleton<AuditLog>();
+        services.TryAddSingleton<TopologyStore>();
+        return services;
+    }
+
+    /// <summary>Creates or upgrades the database to the latest migration; safe to call on every start.</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        var factory = services.GetRequiredService<IDbContextFactory<PortalDb>>();
+        await using var db = await factory.CreateDbContextAsync(ct);
+        await db.Database.MigrateAsync(ct);
+    }
+}
