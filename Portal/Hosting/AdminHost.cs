@@ -14,6 +14,8 @@ public static class AdminHost
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        // Serve MudBlazor's and the framework's assets from a build output too (dotnet run), not only after publish.
+        builder.WebHost.UseStaticWebAssets();
         var options = builder.Configuration.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
         options.AdminPassword ??= builder.Configuration["HAPORTAL_ADMIN_PASSWORD"];
         builder.Services.AddSingleton(options);
@@ -58,7 +60,6 @@ public static class AdminHost
 
         var app = builder.Build();
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
-        app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
