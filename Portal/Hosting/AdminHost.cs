@@ -1,3 +1,4 @@
+using HaPortal.Api;
 using HaPortal.Components;
 using HaPortal.Core.Persistence;
 using HaPortal.Core.Security;
@@ -26,7 +27,9 @@ public static class AdminHost
             .SetApplicationName("HaPortal");
 
         builder.Services.AddCascadingAuthenticationState();
-        builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BasicAuthenticationHandler>(BasicAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies();
         builder.Services.ConfigureApplicationCookie(c =>
         {
             c.LoginPath = Routes.Login;
@@ -66,6 +69,7 @@ public static class AdminHost
         app.MapStaticAssets();
         app.MapGet("/health", () => Results.Text("ok"));
         app.MapAccountEndpoints();
+        app.MapPortalApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
