@@ -1,7 +1,7 @@
 namespace HaPortal.Components;
 
 /// <summary>Every URL of the admin UI, built in one place so pages never spell routes by hand.</summary>
-public static class Routes
+public static partial class Routes
 {
     public const string Home = "/";
     public const string Login = "/login";
