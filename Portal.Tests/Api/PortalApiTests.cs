@@ -63,6 +63,14 @@ public sealed class PortalApiTests(ApiPortalFixture fixture) : IClassFixture<Api
     }
 
     [Fact]
+    public async Task BlazorHub_WithoutLogin_Is401()
+    {
+        using var response = await fixture.Client().PostAsync("/_blazor/negotiate?negotiateVersion=1", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
     public async Task Api_WithoutCredentials_Is401NotARedirect()
     {
         using var response = await fixture.Client().GetAsync("/api/topologies", Ct);

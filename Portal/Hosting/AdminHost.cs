@@ -65,6 +65,7 @@ public static class AdminHost
         if (!app.Environment.IsDevelopment()) app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<HubRequiresLogin>();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapGet("/health", () => Results.Text("ok"));
