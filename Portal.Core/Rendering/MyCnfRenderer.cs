@@ -57,7 +57,8 @@ public static class MyCnfRenderer
             b.AppendLine("gtid_strict_mode = ON");
             b.AppendLine("relay_log_recovery = ON");
         }
-        // ProxySQL's read_only monitor puts the node with read_only=OFF in the writer hostgroup.
+        // ProxySQL's read_only monitor puts the node with read_only=OFF in the writer hostgroup. The file follows
+        // the spec's roles, so after a switchover or failover the portal re-renders it before the old primary restarts.
         b.AppendLine($"read_only = {(isPrimary ? "OFF" : "ON")}");
         if (db.SemiSync)
         {
