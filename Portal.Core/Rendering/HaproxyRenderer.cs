@@ -1,0 +1,132 @@
+using System.Text;
+using HaPortal.Core.Topology;
+
+namespace HaPortal.Core.Rendering;
+
+/// <summary>
+/// Where the rendered haproxy.cfg puts the portal's runtime API and which DNS it uses.
+/// Defaults suit the HAProxy container; tests point the socket into a temp directory.
+/// </summary>
+public sealed record HaproxyRenderOptions
+{
+    /// <summary>Unix socket of the runtime API (level admin, expose-fd listeners for hitless reloads).</summary>
+    public string AdminSocketPath { get; init; } = "/var/run/haproxy/admin.sock";
+
+    /// <summary>TCP runtime API on loopback only, for tools in the same network namespace; null for none.</summary>
+    public string? AdminTcpAddress { get; init; } = "127.0.0.1:9999";
+
+    /// <summary>DNS server (ip:port) for a resolvers section; Docker's embedded DNS by default, null for none.</summary>
+    public string? Nameserver { get; init; } = "127.0.0.11:53";
+}
+
+/// <summary>Renders haproxy.cfg for the load balancer tier. Pure: the same spec gives the same text.</summary>
+public static class HaproxyRenderer
+{
+    public const string BackendName = "web";
+    public const string ResolversName = "docker";
+
+    public static string Render(TopologySpec spec, HaproxyRenderOptions? options = null)
+    {
+        options ??= new HaproxyRenderOptions();
+        var lb = spec.LoadBalancer;
+        var hc = lb.HealthCheck;
+        var b = new StringBuilder();
+        b.AppendLine($"# haproxy.cfg for topology '{spec.Name}', rendered by HaPortal. Do not edit: changes are overwritten.");
+        b.AppendLine();
+        b.AppendLine("global");
+        // master-worker: a reload (USR2) starts new workers while old ones finish their connections.
+        b.AppendLine("    master-worker");
+        b.AppendLine("    log stdout format raw local0");
+        b.AppendLine("    maxconn 4096");
+        // The portal drives weight/drain/maint through this socket; expose-fd lets a reload take over listeners.
+        b.AppendLine($"    stats socket {options.AdminSocketPath} mode 660 level admin expose-fd listeners");
+        if (options.AdminTcpAddress is { } tcp)
+            b.AppendLine($"    stats socket ipv4@{tcp} level admin");
+        b.AppendLine("    stats timeout 30s");
+        b.AppendLine();
+        if (options.Nameserver is { } ns)
+        {
+            // Web nodes are containers that come and go: re-resolve their names at run time.
+            b.AppendLine($"resolvers {ResolversName}");
+            b.AppendLine($"    nameserver dns1 {ns}");
+            b.AppendLine("    resolve_retries 3");
+            b.AppendLine("    timeout resolve 1s");
+            b.AppendLine("    timeout retry 1s");
+            b.AppendLine("    hold valid 10s");
+            b.AppendLine("    hold nx 10s");
+            b.AppendLine("    hold obsolete 10s");
+            b.AppendLine();
+        }
+        b.AppendLine("defaults");
+        b.AppendLine("    mode http");
+        b.AppendLine("    log global");
+        b.AppendLine("    option httplog");
+        b.AppendLine("    option dontlognull");
+        b.AppendLine("    option forwardfor");
+        // With sticky sessions, a request whose cookie names a dead server goes to a live one instead of failing.
+        b.AppendLine("    option redispatch");
+        b.AppendLine("    retries 3");
+        b.AppendLine("    timeout connect 5s");
+        b.AppendLine("    timeout client 30s");
+        b.AppendLine("    timeout server 30s");
+        b.AppendLine("    timeout http-request 10s");
+        b.AppendLine("    timeout http-keep-alive 10s");
+        b.AppendLine("    timeout queue 30s");
+        b.AppendLine("    timeout check 5s");
+        b.AppendLine();
+        b.AppendLine("frontend http-in");
+        // The container port; publishing it on the host is the deployer's job.
+        b.AppendLine($"    bind *:{lb.PublishPort}");
+        b.AppendLine($"    default_backend {BackendName}");
+        b.AppendLine();
+        b.AppendLine($"backend {BackendName}");
+        b.AppendLine($"    balance {Balance(lb.Balance)}");
+        if (lb.StickySessions.Enabled)
+            b.AppendLine($"    {CookieDirective(lb.StickySessions)}");
+        b.AppendLine($"    option httpchk GET {hc.Path}");
+        b.AppendLine("    http-check expect status 200");
+        // init-addr last,libc,none: start even when a web node's name does not resolve yet; the server stays
+        // down (health check) until it does.
+        var resolvers = options.Nameserver is null ? "" : $" resolvers {ResolversName} resolve-prefer ipv4";
+        b.AppendLine($"    default-server inter {hc.IntervalMs}ms rise {hc.Rise} fall {hc.Fall} init-addr last,libc,none{resolvers}");
+        foreach (var node in spec.Web.Nodes)
+        {
+            var cookie = lb.StickySessions.Enabled ? $" cookie {node.Name}" : "";
+            b.AppendLine($"    server {node.Name} {node.Name}:{StackPorts.WebNode} check weight {node.Weight}{cookie}");
+        }
+        if (lb.Stats.Enabled)
+        {
+            b.AppendLine();
+            b.AppendLine("listen stats");
+            // Bound on all interfaces of the container only: the deployer publishes it on the host's
+            // 127.0.0.1, never on all host interfaces, so it carries no login of its own.
+            b.AppendLine($"    bind *:{lb.Stats.PublishPort}");
+            b.AppendLine("    stats enable");
+            b.AppendLine("    stats uri /stats");
+            b.AppendLine("    stats refresh 5s");
+            b.AppendLine("    stats show-legends");
+        }
+        return b.ToString();
+    }
+
+    public static string Balance(BalanceAlgorithm algorithm) => algorithm switch
+    {
+        BalanceAlgorithm.RoundRobin => "roundrobin",
+        BalanceAlgorithm.LeastConn => "leastconn",
+        BalanceAlgorithm.Source => "source",
+        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown balance algorithm."),
+    };
+
+    /// <summary>The backend's cookie line, in HAProxy's spelling of each stickiness mode.</summary>
+    public static string CookieDirective(StickySessionSpec sticky) => sticky.Mode switch
+    {
+        // HAProxy adds its own cookie; indirect strips it before the server sees it, nocache keeps shared
+        // caches from storing a response that sets it.
+        StickyMode.Insert => $"cookie {sticky.Cookie} insert indirect nocache",
+        // The application sets the cookie; HAProxy overwrites its value with the server name.
+        StickyMode.Rewrite => $"cookie {sticky.Cookie} rewrite",
+        // The application's own cookie (e.g. a session id) gets the server name as a prefix.
+        StickyMode.Prefix => $"cookie {sticky.Cookie} prefix nocache",
+        _ => throw new ArgumentOutOfRangeException(nameof(sticky), sticky.Mode, "Unknown sticky mode."),
+    };
+}

@@ -1,0 +1,90 @@
+using HaPortal.Core.Rendering;
+using HaPortal.Core.Topology;
+
+namespace HaPortal.Tests.Rendering;
+
+public class MyCnfRendererTests
+{
+    private static string[] Lines(string variant, string node) =>
+        MyCnfRenderer.Render(Topologies.Variant(variant), node).Split('\n');
+
+    [Fact]
+    public void ServerIds_PrimaryIsOneAndReplicasFollowInOrder()
+    {
+        var db = Topologies.Variant("two-routers-vip").Database;
+
+        Assert.Equal(new Dictionary<string, int> { ["db1"] = 1, ["db2"] = 2, ["db3"] = 3 }, MyCnfRenderer.ServerIds(db));
+    }
+
+    [Theory]
+    [InlineData("db1", "server_id = 1", "read_only = OFF")]
+    [InlineData("db2", "server_id = 2", "read_only = ON")]
+    public void Render_Node_HasItsServerIdAndReadOnlyOnReplicasOnly(string node, string serverId, string readOnly)
+    {
+        var lines = Lines("seed", node);
+
+        Assert.Contains(serverId, lines);
+        Assert.Contains(readOnly, lines);
+    }
+
+    [Theory]
+    [InlineData("seed")]
+    [InlineData("mysql")]
+    public void Render_EveryNode_WritesRowBinlogDurably(string variant)
+    {
+        var lines = Lines(variant, "db2");
+
+        Assert.Contains("[mysqld]", lines);
+        Assert.Contains("log_bin = mysql-bin", lines);
+        Assert.Contains("binlog_format = ROW", lines);
+        Assert.Contains("relay_log = relay-bin", lines);
+        Assert.Contains("bind_address = 0.0.0.0", lines);
+        Assert.Contains("skip_name_resolve = ON", lines);
+        Assert.Contains("innodb_flush_log_at_trx_commit = 1", lines);
+        Assert.Contains("sync_binlog = 1", lines);
+    }
+
+    [Fact]
+    public void Render_MariaDb_UsesStrictGtidAndSlaveUpdates()
+    {
+        var lines = Lines("seed", "db1");
+
+        Assert.Contains("gtid_strict_mode = ON", lines);
+        Assert.Contains("log_slave_updates = ON", lines);
+        Assert.DoesNotContain("gtid_mode = ON", lines);
+    }
+
+    [Fact]
+    public void Render_MySql_UsesMySql8Names()
+    {
+        var lines = Lines("mysql", "db1");
+
+        Assert.Contains("gtid_mode = ON", lines);
+        Assert.Contains("enforce_gtid_consistency = ON", lines);
+        Assert.Contains("log_replica_updates = ON", lines);
+        Assert.DoesNotContain("gtid_strict_mode = ON", lines);
+        Assert.DoesNotContain("log_slave_updates = ON", lines);
+    }
+
+    [Theory]
+    [InlineData("semi-sync", "db1", "rpl_semi_sync_master_enabled = ON", "rpl_semi_sync_slave_enabled = ON")]
+    [InlineData("semi-sync", "db2", "rpl_semi_sync_master_enabled = ON", "rpl_semi_sync_slave_enabled = ON")]
+    [InlineData("mysql-semi-sync", "db1", "rpl_semi_sync_source_enabled = ON", "rpl_semi_sync_replica_enabled = ON")]
+    [InlineData("mysql-semi-sync", "db2", "rpl_semi_sync_source_enabled = ON", "rpl_semi_sync_replica_enabled = ON")]
+    public void Render_SemiSync_EnablesBothSidesOnEveryNodeSoPromotionWorks(string variant, string node, string source, string replica)
+    {
+        var lines = Lines(variant, node);
+
+        Assert.Contains(source, lines);
+        Assert.Contains(replica, lines);
+        Assert.Contains(lines, l => l.StartsWith("rpl_semi_sync_", StringComparison.Ordinal) && l.Contains("_timeout = 10000", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Render_SemiSyncOff_HasNoSemiSyncSettings() =>
+        Assert.DoesNotContain("semi_sync", MyCnfRenderer.Render(Topologies.Seed, "db1"));
+
+    [Fact]
+    public void Render_UnknownNode_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => MyCnfRenderer.Render(Topologies.Seed, "web1"));
+}
