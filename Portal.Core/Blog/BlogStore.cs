@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
 namespace HaPortal.Core.Blog;

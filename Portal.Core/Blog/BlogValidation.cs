@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace HaPortal.Core.Blog;
 
 /// <summary>One problem with a submitted form, naming its field.</summary>
@@ -33,6 +35,6 @@ public static class BlogValidation
         if (string.IsNullOrWhiteSpace(value))
             errors.Add(new(field, $"{label} is required."));
         else if (value.Length > max)
-            errors.Add(new(field, $"{label} is {value.Length:N0} characters long; the limit is {max:N0}."));
+            errors.Add(new(field, string.Create(CultureInfo.InvariantCulture, $"{label} is {value.Length:N0} characters long; the limit is {max:N0}.")));
     }
 }
