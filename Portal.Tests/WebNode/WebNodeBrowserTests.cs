@@ -10,7 +10,7 @@ public sealed class WebNodeBrowserTests(MariaDbPairFixture databases, BrowserFix
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<(MariaDbCluster Cluster, PortalProcess Node)> StartNodeAsync()
+    private async Task<(MariaDbCluster Cluster, PortalProcess Node, string Schema)> StartNodeAsync()
     {
         Prerequisite.RequireExecutable(BrowserFixture.ChromiumPath);
         var cluster = await databases.GetAsync();
@@ -26,13 +26,13 @@ public sealed class WebNodeBrowserTests(MariaDbPairFixture databases, BrowserFix
             ["--role", "web-node"]);
         // The schema was created on the primary; let the replica catch up before reading from it.
         await cluster.WaitForReplicaAsync(cluster.Replicas[0], ct: Ct);
-        return (cluster, node);
+        return (cluster, node, schema);
     }
 
     [Fact]
     public async Task Comment_IsStoredShownAsTextAndItsProvenanceShown()
     {
-        var (cluster, node) = await StartNodeAsync();
+        var (cluster, node, schema) = await StartNodeAsync();
         await using var _ = node;
         await using var context = await browser.NewContextAsync(node.BaseAddress);
         var page = await context.NewPageAsync();
@@ -69,7 +69,7 @@ public sealed class WebNodeBrowserTests(MariaDbPairFixture databases, BrowserFix
     [Fact]
     public async Task EmptyAndOversizedComment_ShowEveryProblemByItsField()
     {
-        var (_, node) = await StartNodeAsync();
+        var (_, node, _) = await StartNodeAsync();
         await using var __ = node;
         await using var context = await browser.NewContextAsync(node.BaseAddress);
         var page = await context.NewPageAsync();
@@ -89,7 +89,7 @@ public sealed class WebNodeBrowserTests(MariaDbPairFixture databases, BrowserFix
     [Fact]
     public async Task SessionPage_CountsVisitsOnTheServerSideSession()
     {
-        var (_, node) = await StartNodeAsync();
+        var (_, node, _) = await StartNodeAsync();
         await using var __ = node;
         await using var context = await browser.NewContextAsync(node.BaseAddress);
         var page = await context.NewPageAsync();
@@ -129,9 +129,23 @@ public sealed class WebNodeBrowserTests(MariaDbPairFixture databases, BrowserFix
     }
 
     [Fact]
+    public async Task CommentPost_WithoutAntiforgeryToken_IsRejectedAndNothingStored()
+    {
+        var (cluster, node, schema) = await StartNodeAsync();
+        await using var __ = node;
+        using var http = new HttpClient { BaseAddress = node.BaseAddress };
+
+        using var response = await http.PostAsync("/posts/1/comments",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["author"] = "Eve", ["body"] = "forged" }), Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(0L, Convert.ToInt64(await cluster.Primary.QueryScalarAsync($"SELECT COUNT(*) FROM `{schema}`.comments", Ct)));
+    }
+
+    [Fact]
     public async Task WebNode_ServesNoAdminPages()
     {
-        var (_, node) = await StartNodeAsync();
+        var (_, node, _) = await StartNodeAsync();
         await using var __ = node;
         using var http = new HttpClient { BaseAddress = node.BaseAddress };
 
