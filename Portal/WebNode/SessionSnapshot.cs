@@ -41,7 +41,7 @@ public sealed record SessionSnapshot(
 
     // Session and antiforgery cookies are bearer tokens: show enough to recognise them, not enough to reuse them.
     private static bool IsSecret(string name) =>
-        name == VisitorSession.CookieName || name.StartsWith(".AspNetCore.", StringComparison.Ordinal);
+        name is VisitorSession.CookieName or VisitorSession.AntiforgeryCookieName || name.StartsWith(".AspNetCore.", StringComparison.Ordinal);
 
     private static string Abbreviate(string value) => value.Length <= 10 ? value : value[..10] + "…";
 }

@@ -7,6 +7,7 @@ namespace HaPortal.WebNode;
 public static class VisitorSession
 {
     public const string CookieName = "HAPORTAL_SESSION";
+    public const string AntiforgeryCookieName = "HAPORTAL_AF";
     private const string VisitsKey = "visits";
     private const string FirstSeenKey = "firstSeen";
     private const string LastWriteKey = "lastWrite";

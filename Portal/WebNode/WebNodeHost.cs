@@ -30,7 +30,7 @@ public static class WebNodeHost
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.IdleTimeout = TimeSpan.FromMinutes(30);
         });
-        builder.Services.AddAntiforgery(o => o.Cookie.Name = "HAPORTAL_AF");
+        builder.Services.AddAntiforgery(o => o.Cookie.Name = VisitorSession.AntiforgeryCookieName);
         builder.Services.AddRazorComponents();
 
         var app = builder.Build();
