@@ -1,0 +1,66 @@
+using System.Net.Sockets;
+using HaPortal.Core.Blog;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace HaPortal.Tests.WebNode;
+
+public sealed class TransientRetryTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    private TransientRetry Retry() => new(_time, NullLogger<TransientRetry>.Instance)
+    {
+        Budget = TimeSpan.FromSeconds(5), FirstDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1),
+    };
+
+    // Moves fake time forward until the work finishes, so backoff delays pass without sleeping.
+    private async Task<T> RunAsync<T>(Task<T> task)
+    {
+        for (var i = 0; i < 1000 && !task.IsCompleted; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(1, TestContext.Current.CancellationToken);
+        }
+        return await task;
+    }
+
+    [Fact]
+    public async Task Execute_ConnectionFailsTwice_SucceedsOnTheThirdAttempt()
+    {
+        var attempts = 0;
+        var task = Retry().ExecuteAsync("read", _ => ++attempts < 3 ? throw new SocketException((int)SocketError.ConnectionRefused) : Task.FromResult(42),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(42, await RunAsync(task));
+        Assert.Equal(3, attempts);
+    }
+
+    [Fact]
+    public async Task Execute_StillFailingAfterTheBudget_BacksOffThenThrowsUnavailableWithAPlainReason()
+    {
+        var attempts = new List<DateTimeOffset>();
+        var start = _time.GetUtcNow();
+        var task = Retry().ExecuteAsync<int>("read", _ => { attempts.Add(_time.GetUtcNow()); throw new SocketException((int)SocketError.ConnectionRefused); },
+            TestContext.Current.CancellationToken);
+
+        var e = await Assert.ThrowsAsync<DatabaseUnavailableException>(() => RunAsync(task));
+
+        Assert.Equal("the database cannot be reached", e.Reason);
+        var gaps = attempts.Zip(attempts.Skip(1), (a, b) => (b - a).TotalMilliseconds).ToList();
+        Assert.True(gaps.Count >= 3, $"only {attempts.Count} attempts");
+        Assert.True(gaps[0] >= 100 && gaps[1] >= 200 && gaps[2] >= 400, "backoff doubles: " + string.Join(", ", gaps));
+        Assert.True(attempts[^1] - start <= TimeSpan.FromSeconds(5), "no attempt after the budget");
+    }
+
+    [Fact]
+    public async Task Execute_NonTransientError_IsNotRetried()
+    {
+        var attempts = 0;
+        var task = Retry().ExecuteAsync<int>("read", _ => { attempts++; throw new InvalidOperationException("bug"); },
+            TestContext.Current.CancellationToken);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => RunAsync(task));
+        Assert.Equal(1, attempts);
+    }
+}
