@@ -25,6 +25,10 @@ public sealed class AdminUiTests(BrowserFixture browser)
         await Expect(page.Locator("[data-testid=diagram-node][data-node=proxysql1]")).ToHaveAttributeAsync("data-spof", "true");
         await Expect(page.Locator("[data-testid=diagram-node][data-node=web1]")).ToHaveAttributeAsync("data-spof", "false");
         await ShotAsync(page, "04-topology");
+        await OpenAsync(page, "/topologies");
+        await Expect(page.GetByTestId("topology-link")).ToHaveTextAsync("seed-stack");
+        await ShotAsync(page, "04b-topologies");
+        await OpenAsync(page, "/topologies/seed-stack");
 
         await page.GetByTestId("edit-topology").ClickAsync();
         await page.WaitForURLAsync("**/topologies/seed-stack/edit");

@@ -36,13 +36,17 @@ public abstract class PortalComponentContext : BunitContext
     private readonly BunitAuthorizationContext _auth;
     private bool _popovers;
 
-    /// <summary>Renders a page next to the popover provider its selects need.</summary>
+    /// <summary>Where dialogs (inline MudDialog or IDialogService) render; find their content here.</summary>
+    protected IRenderedComponent<MudDialogProvider> DialogHost { get; private set; } = null!;
+
+    /// <summary>Renders a page next to the popover and dialog providers its selects and dialogs need.</summary>
     protected IRenderedComponent<T> RenderPage<T>(Action<ComponentParameterCollectionBuilder<T>>? parameters = null)
         where T : Microsoft.AspNetCore.Components.IComponent
     {
         if (!_popovers)
         {
             Render<MudPopoverProvider>();
+            DialogHost = Render<MudDialogProvider>();
             _popovers = true;
         }
         return Render(parameters);

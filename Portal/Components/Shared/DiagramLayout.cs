@@ -5,7 +5,7 @@ namespace HaPortal.Components.Shared;
 /// <summary>Coordinates for <see cref="TopologyDiagram"/>: one row per tier, nodes centred, edges between adjacent tiers.</summary>
 public sealed class DiagramLayout
 {
-    public const int NodeW = 150, NodeH = 46, GapX = 30, RowGap = 96, Left = 120, Top = 20;
+    public const int NodeW = 150, NodeH = 46, GapX = 30, RowGap = 64, Left = 120, Top = 20;
 
     public sealed record Node(string Name, NodeRole Role, string Detail, int X, int Y, bool Spof);
     public sealed record Edge(int X1, int Y1, int X2, int Y2, bool Replication);
