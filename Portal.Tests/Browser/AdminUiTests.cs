@@ -49,6 +49,10 @@ public sealed class AdminUiTests(BrowserFixture browser)
         await Expect(row.Locator(".diff-after")).ToHaveTextAsync("50");
         await ShotAsync(page, "06-history-diff");
 
+        await OpenAsync(page, "/topologies/seed-stack");
+        await Expect(page.GetByTestId("topology-diagram")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ShotFolder, "00-readme.png") });
+
         await OpenAsync(page, "/audit");
         await Expect(page.GetByTestId("audit-summary").First).ToContainTextAsync("web.nodes[web1].weight 100 → 50");
         await page.GetByTestId("audit-expand").First.ClickAsync();
@@ -84,6 +88,17 @@ public sealed class AdminUiTests(BrowserFixture browser)
 
         await page.GetByTestId("web-node-name-1").FillAsync("web2");
         await Expect(page.GetByTestId("save-topology")).ToBeEnabledAsync();
+
+        await page.GetByRole(AriaRole.Tab, new() { Name = "SQL router" }).ClickAsync();
+        await page.GetByTestId("rule-digest-1").FillAsync("^SELECT (");
+        await Expect(page.GetByTestId("save-topology")).ToBeDisabledAsync();
+        await ShotAsync(page, "14-editor-router-error");
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Database" }).ClickAsync();
+        await ShotAsync(page, "15-editor-database");
+
+        await OpenAsync(page, "/topologies/new");
+        await Expect(page.GetByTestId("topology-name")).ToHaveValueAsync("new-stack");
+        await ShotAsync(page, "16-editor-new");
     }
 
     [Fact]
