@@ -62,9 +62,10 @@ public sealed class AdminUiTests(BrowserFixture browser)
         await OpenAsync(page, "/");
         await Expect(page.GetByTestId("topology-card")).ToHaveCountAsync(1);
         await ShotAsync(page, "08-overview");
-        await page.GetByLabel("toggle dark mode").ClickAsync();
+        await page.GetByTestId("dark-toggle").ClickAsync();
+        await Expect(page.GetByTestId("dark-toggle")).ToHaveAttributeAsync("data-dark", "true");
         await OpenAsync(page, "/topologies/seed-stack");
-        await page.GetByLabel("toggle dark mode").ClickAsync();
+        await Expect(page.GetByTestId("dark-toggle")).ToHaveAttributeAsync("data-dark", "true");
         await ShotAsync(page, "09-topology-dark");
     }
 

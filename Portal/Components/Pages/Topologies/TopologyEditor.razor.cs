@@ -28,6 +28,7 @@ public partial class TopologyEditor
     private bool _canChange;
     private bool _saving;
     private Actor? _actor;
+    private string? _loadedFor;
 
     private bool IsNew => Name is null;
     private bool IsRenamed => !IsNew && _draft is not null && _draft.Name.Trim() != Name;
@@ -40,6 +41,9 @@ public partial class TopologyEditor
 
     protected override async Task OnParametersSetAsync()
     {
+        // Parameters are set again whenever the layout re-renders (e.g. the dark mode toggle); keep the user's edits then.
+        if (_draft is not null && _loadedFor == (Name ?? "")) return;
+        _loadedFor = Name ?? "";
         _actor = Actor.From((await AuthState).User);
         _canChange = _actor.CanChange;
         if (IsNew)
