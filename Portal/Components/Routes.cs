@@ -18,5 +18,11 @@ public static partial class Routes
     public static string Diff(string name, int from, int to) =>
         $"/topologies/{Uri.EscapeDataString(name)}/history?from={from}&to={to}";
 
+    /// <summary>The topology file download (HTTP API, cookie-authenticated); the latest revision when none is given.</summary>
+    public static string ExportYaml(string name, int? revision = null) =>
+        $"/api/topologies/{Uri.EscapeDataString(name)}/yaml" + (revision is { } n ? $"?revision={n}" : "");
+
+    public static string AuditFor(string target) => $"{AuditLog}?target={Uri.EscapeDataString(target)}";
+
     public static string LoginReturningTo(string returnUrl) => $"{Login}?ReturnUrl={Uri.EscapeDataString(returnUrl)}";
 }
