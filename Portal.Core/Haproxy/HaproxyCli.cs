@@ -9,22 +9,37 @@ namespace HaPortal.Core.Haproxy;
 /// </summary>
 internal static class HaproxyCli
 {
+    /// <summary>A CLI that accepts the connection but never answers must not hang a page or a command.</summary>
+    internal static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(10);
+
     public static async Task<string> SendAsync(HaproxyEndpoint endpoint, string command, CancellationToken ct)
     {
-        if (command.Contains('\n') || command.Contains(';'))
-            throw new ArgumentException($"One command per call, without ';' or newline: '{command}'.", nameof(command));
-        Socket socket;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ReplyTimeout);
         try
         {
-            socket = await endpoint.ConnectAsync(ct).ConfigureAwait(false);
+            return await ExchangeAsync(endpoint, command, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new HaproxyUnreachableException(endpoint, command, new TimeoutException($"no complete reply within {ReplyTimeout.TotalSeconds:0} s"));
         }
         catch (SocketException e)
         {
+            // Refused or reset: HAProxy stopped, or its master is re-executing during a reload.
             throw new HaproxyUnreachableException(endpoint, command, e);
         }
-        using (socket)
+    }
+
+    private static async Task<string> ExchangeAsync(HaproxyEndpoint endpoint, string command, CancellationToken ct)
+    {
+        if (command.Contains('\n') || command.Contains(';'))
+            throw new ArgumentException($"One command per call, without ';' or newline: '{command}'.", nameof(command));
+        using (var socket = await endpoint.ConnectAsync(ct).ConfigureAwait(false))
         {
             await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), SocketFlags.None, ct).ConfigureAwait(false);
+            // The master CLI answers only once the request side is closed; the runtime API does not mind.
+            socket.Shutdown(SocketShutdown.Send);
             var reply = new MemoryStream();
             var buffer = new byte[16 * 1024];
             while (true)
