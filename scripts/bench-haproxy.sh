@@ -5,9 +5,12 @@
 #   B) during 100 hitless reloads (master CLI "reload", each waited for until the new worker runs),
 # plus the time from issuing a runtime change to HAProxy reporting it in "show servers state".
 # Needs: haproxy (2.6+), wrk, socat, python3. Usage: scripts/bench-haproxy.sh [changes=100] [reloads=100]
+# IDLE_CLOSE=0 leaves out "option idle-close-on-response" to show what it prevents (idle keep-alive connections
+# closed by the old worker under a client that is just sending its next request: read errors at reload).
 set -euo pipefail
 CHANGES=${1:-100}
 RELOADS=${2:-100}
+IDLE_CLOSE=${IDLE_CLOSE:-1}
 for tool in haproxy wrk socat python3; do
   command -v "$tool" >/dev/null || { echo "bench-haproxy: '$tool' is required (apt-get install -y haproxy wrk socat python3)" >&2; exit 2; }
 done
@@ -34,6 +37,7 @@ global
     stats socket $DIR/admin.sock mode 600 level admin expose-fd listeners
 defaults
     mode http
+$([ "$IDLE_CLOSE" = 1 ] && echo "    option idle-close-on-response")
     timeout connect 2s
     timeout client 30s
     timeout server 30s
@@ -100,7 +104,7 @@ for i in $(seq "$RELOADS"); do
 done
 load_stop
 
-echo "HAProxy $(haproxy -v | head -1 | awk '{print $3}'), wrk -t2 -c4 on loopback, $(nproc) cores (shared)"
+echo "HAProxy $(haproxy -v | head -1 | awk '{print $3}'), wrk -t2 -c4 on loopback, $(nproc) cores (shared), idle-close-on-response=$IDLE_CLOSE"
 summarize runtime "runtime x$CHANGES"
 summarize reload "reloads x$RELOADS"
 echo "reloads not confirmed: $failed_reloads; master reports: $(master 'show proc' | awk '$2=="master"{print $3, $4, $5}')"

@@ -78,6 +78,8 @@ public sealed class HaproxyStack : IAsyncDisposable
             stats socket ipv4@127.0.0.1:{AdminTcpPort} level admin
         defaults
             mode http
+            # Without it the old worker closes idle keep-alive connections at a reload, racing clients' next request.
+            option idle-close-on-response
             timeout connect 2s
             timeout client 30s
             timeout server 30s
