@@ -70,6 +70,26 @@ public sealed class HaproxyReloaderTests
     }
 
     [Fact]
+    public async Task Apply_Reloads_FailNoRequestOfANonRetryingKeepAliveClient()
+    {
+        await using var stack = await HaproxyStack.StartAsync(Ct);
+        var reloader = stack.Reloader();
+
+        var load = LoadResult.RunRawKeepAliveAsync(stack.FrontendPort, clients: 4, requests: 4000, Ct);
+        var reloads = 0;
+        while (!load.IsCompleted)
+        {
+            Assert.True((await reloader.ApplyAsync(stack.Config(), Ct)).Installed);
+            reloads++;
+        }
+        var outcome = await load;
+
+        Assert.True(reloads > 0);
+        Assert.Empty(outcome.Failures);
+        Assert.Equal(4000, outcome.Succeeded);
+    }
+
+    [Fact]
     public void ParseShowProc_ReadsMasterReloadsFailuresAndTheCurrentWorker()
     {
         const string reply = """
