@@ -19,6 +19,7 @@ public static class PortalCommandLine
         var root = new RootCommand("HaPortal: run a highly available web stack. With no command, serves the portal.");
         foreach (var command in TopologyCommands.Create(io)) root.Subcommands.Add(command);
         root.Subcommands.Add(RenderCommand.Create(io));
+        root.Subcommands.Add(BackendCommands.Create(io));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

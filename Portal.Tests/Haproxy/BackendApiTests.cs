@@ -1,0 +1,51 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using HaPortal.Tests.Api;
+using HaPortal.Tests.Infrastructure;
+
+namespace HaPortal.Tests.Haproxy;
+
+/// <summary>/api/backends through a real portal process whose Haproxy:RuntimeEndpoint names a real HAProxy.</summary>
+public sealed class BackendApiTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ListChangeAndRefuse_ThroughTheApi()
+    {
+        await using var stack = await HaproxyStack.StartAsync(Ct);
+        await using var portal = await PortalProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["HAPORTAL_ADMIN_PASSWORD"] = ApiPortalFixture.AdminPassword,
+            ["Haproxy__RuntimeEndpoint"] = stack.AdminSocket,
+        });
+        using var admin = Client(portal, "admin", ApiPortalFixture.AdminPassword);
+        (await admin.PostAsJsonAsync("/api/users", new { name = "vic", role = "Viewer", password = "Viewer-Pass-123" }, Ct)).EnsureSuccessStatusCode();
+        using var viewer = Client(portal, "vic", "Viewer-Pass-123");
+
+        var list = await admin.GetFromJsonAsync<JsonElement>("/api/backends", Ct);
+        var changed = await admin.PostAsJsonAsync("/api/backends/web/servers/web1/weight", new { weight = 25 }, Ct);
+        var invalid = await admin.PostAsJsonAsync("/api/backends/web/servers/web9/state", new { state = "sleep" }, Ct);
+        var refused = await viewer.PostAsJsonAsync("/api/backends/web/servers/web1/weight", new { weight = 1 }, Ct);
+        var viewerList = await viewer.GetAsync("/api/backends", Ct);
+
+        Assert.Equal(["web1", "web2"], list.EnumerateArray().Single(b => b.GetProperty("name").GetString() == "web")
+            .GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        var problems = (await invalid.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("problems").EnumerateArray()
+            .Select(p => p.GetProperty("field").GetString()).Order();
+        Assert.Equal(["server", "state"], problems);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, viewerList.StatusCode);
+        Assert.Equal(25, (await stack.Runtime.GetServerAsync("web", "web1", Ct))!.Weight);
+    }
+
+    private static HttpClient Client(PortalProcess portal, string user, string password)
+    {
+        var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = portal.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+        return client;
+    }
+}

@@ -1,0 +1,78 @@
+using Bunit;
+using HaPortal.Components.Pages.Backends;
+using HaPortal.Core.Audit;
+using HaPortal.Core.Haproxy;
+using HaPortal.Core.Persistence;
+using HaPortal.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace HaPortal.Tests.Haproxy;
+
+/// <summary>The Backends page rendered with bunit against a real HAProxy: live table, and an action that changes HAProxy.</summary>
+public sealed class BackendsPageTests : BunitContext
+{
+    private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
+    private readonly TestDatabase _db = new();
+
+    private void Configure(string? endpoint, params string[] roles)
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Haproxy:RuntimeEndpoint"] = endpoint }).Build());
+        Services.AddSingleton(TimeProvider.System);
+        Services.AddSingleton<TopologyStore>(_db.Topologies);
+        Services.AddSingleton<AuditLog>(_db.Audit);
+        AddAuthorization().SetAuthorized("olga").SetRoles(roles);
+    }
+
+    [Fact]
+    public async Task LiveTable_ShowsServers_AndDrainChangesHaproxy()
+    {
+        await using var stack = await HaproxyStack.StartAsync(Ct);
+        Configure(stack.AdminSocket, "Operator");
+
+        var page = Render<Backends>();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("tbody tr").Count), TimeSpan.FromSeconds(10));
+        Assert.Contains("web1", page.FindAll("tbody tr")[0].TextContent);
+        Assert.Contains("L7OK", page.FindAll("tbody tr")[0].TextContent);
+
+        page.FindAll("tbody tr")[0].QuerySelectorAll("button").Single(b => b.TextContent.Trim() == "Drain").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("drain", page.FindAll("tbody tr")[0].TextContent), TimeSpan.FromSeconds(10));
+        Assert.Equal(ServerAdminState.Drain, (await stack.Runtime.GetServerAsync("web", "web1", Ct))!.Admin);
+        Assert.Equal("runtime: web1 state ready → drain", (await _db.Audit.QueryAsync(new AuditQuery(), Ct)).Single().Summary);
+    }
+
+    [Fact]
+    public async Task Viewer_ClickingDrain_IsRefusedOnTheServer_AndHaproxyIsUnchanged()
+    {
+        await using var stack = await HaproxyStack.StartAsync(Ct);
+        Configure(stack.AdminSocket, "Viewer");
+
+        var page = Render<Backends>();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("tbody tr").Count), TimeSpan.FromSeconds(10));
+        page.FindAll("tbody tr")[0].QuerySelectorAll("button").Single(b => b.TextContent.Trim() == "Drain").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("Viewer role", page.Markup), TimeSpan.FromSeconds(10));
+        Assert.Equal(ServerAdminState.Ready, (await stack.Runtime.GetServerAsync("web", "web1", Ct))!.Admin);
+    }
+
+    [Fact]
+    public void NoEndpointSetting_SaysWhichSettingToSet()
+    {
+        Configure(null, "Operator");
+
+        var page = Render<Backends>();
+
+        Assert.Contains("Set Haproxy:RuntimeEndpoint", page.Find(".mud-alert").TextContent);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _db.Dispose();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,81 @@
+using HaPortal.Core.Haproxy;
+using HaPortal.Core.Security;
+using HaPortal.Security;
+
+namespace HaPortal.Api;
+
+/// <summary>
+/// /api/backends: a running HAProxy's backends, changed at runtime. The runtime endpoint is the setting
+/// Haproxy:RuntimeEndpoint (one stack) until stacks carry their own; it is never taken from the request, so the API
+/// cannot be pointed at an arbitrary address.
+/// </summary>
+public static class BackendApi
+{
+    public const string RuntimeSetting = "Haproxy:RuntimeEndpoint";
+
+    public sealed record WeightChange(int Weight, string? Topology);
+    public sealed record StateChange(string State, string? Topology);
+    public sealed record NewServer(string Name, string Address, int Port, int Weight = 100, bool Check = true, string? Topology = null);
+
+    public static void MapBackendApi(this RouteGroupBuilder api)
+    {
+        var b = api.MapGroup("/backends");
+
+        b.MapGet("/", async (IConfiguration config, CancellationToken ct) =>
+            Runtime(config, out var problem) is { } runtime ? Results.Ok(await runtime.ListBackendsAsync(ct)) : problem);
+
+        b.MapPost("/{backend}/servers/{server}/weight", (string backend, string server, WeightChange body, IConfiguration config,
+                IServiceProvider services, HttpContext http, CancellationToken ct) =>
+            ChangeAsync(config, services, (ops, rt) => ops.SetWeightAsync(rt, Actor.From(http.User), backend, server, body.Weight, body.Topology, ct)))
+            .RequireAuthorization(Policies.CanChange);
+
+        b.MapPost("/{backend}/servers/{server}/state", (string backend, string server, StateChange body, IConfiguration config,
+                IServiceProvider services, HttpContext http, CancellationToken ct) =>
+            ChangeAsync(config, services, (ops, rt) => ops.SetStateAsync(rt, Actor.From(http.User), backend, server, body.State, body.Topology, ct)))
+            .RequireAuthorization(Policies.CanChange);
+
+        b.MapPost("/{backend}/servers", (string backend, NewServer body, IConfiguration config, IServiceProvider services,
+                HttpContext http, CancellationToken ct) =>
+            ChangeAsync(config, services, (ops, rt) => ops.AddServerAsync(rt, Actor.From(http.User), backend,
+                new DynamicServer(body.Name, body.Address, body.Port, body.Weight, body.Check), body.Topology, ct)))
+            .RequireAuthorization(Policies.CanChange);
+
+        b.MapDelete("/{backend}/servers/{server}", (string backend, string server, int? timeoutSeconds, bool? force, string? topology,
+                IConfiguration config, IServiceProvider services, HttpContext http, CancellationToken ct) =>
+            ChangeAsync(config, services, (ops, rt) => ops.RemoveServerAsync(rt, Actor.From(http.User), backend, server,
+                TimeSpan.FromSeconds(timeoutSeconds ?? 30), force ?? false, topology, ct)))
+            .RequireAuthorization(Policies.CanChange);
+    }
+
+    private static async Task<IResult> ChangeAsync(IConfiguration config, IServiceProvider services,
+        Func<BackendOperations, IHaproxyRuntime, Task<BackendChangeResult>> change)
+    {
+        if (Runtime(config, out var problem) is not { } runtime) return problem;
+        var operations = services.GetService<BackendOperations>() ?? ActivatorUtilities.CreateInstance<BackendOperations>(services);
+        try
+        {
+            var result = await change(operations, runtime);
+            if (result.Removal is { Outcome: RemovalOutcome.TimedOut })
+                return Results.Problem(result.Problems[0].Message, statusCode: StatusCodes.Status409Conflict);
+            return result.Succeeded
+                ? Results.Ok(new { server = result.Server, revision = result.Revision, removal = result.Removal })
+                : ApiProblems.Invalid(result.Problems.Select(p => new ApiProblems.Problem(p.Path, p.Message)));
+        }
+        catch (HaproxyCommandException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status502BadGateway);
+        }
+        catch (HaproxyUnreachableException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    private static HaproxyRuntime? Runtime(IConfiguration config, out IResult problem)
+    {
+        problem = Results.Empty;
+        if (HaproxyEndpoint.TryParse(config[RuntimeSetting], out var error) is { } endpoint) return new HaproxyRuntime(endpoint, TimeProvider.System);
+        problem = Results.Problem($"Setting {RuntimeSetting} names no HAProxy runtime API: {error}", statusCode: StatusCodes.Status503ServiceUnavailable);
+        return null;
+    }
+}

@@ -1,0 +1,169 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using HaPortal.Core.Haproxy;
+using HaPortal.Core.Security;
+
+namespace HaPortal.Cli;
+
+/// <summary>
+/// backends list | set-weight | drain | ready | maint | add | remove: a running HAProxy's servers, changed at runtime.
+/// --runtime names the runtime API (socket path or host:port) until stacks carry their endpoint; --topology records
+/// the change in a stored topology so a redeploy keeps it. Every change is audited as the command-line user.
+/// </summary>
+public static class BackendCommands
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true, Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static Command Create(ConsoleIo io)
+    {
+        var backends = new Command("backends", "Operate a running HAProxy's backends through its runtime API (no reload).");
+        backends.Subcommands.Add(List(io));
+        backends.Subcommands.Add(SetWeight(io));
+        foreach (var state in BackendOperations.StateNames) backends.Subcommands.Add(SetState(io, state));
+        backends.Subcommands.Add(Add(io));
+        backends.Subcommands.Add(Remove(io));
+        return backends;
+    }
+
+    private sealed record Common(Option<string> Runtime, Option<string?> Topology, Option<bool> Json);
+
+    private static Common Options(Command command, bool topology = true)
+    {
+        var common = new Common(
+            new Option<string>("--runtime") { Description = "HAProxy runtime API: socket path or host:port (ipv4@127.0.0.1:9999)", Required = true },
+            new Option<string?>("--topology") { Description = "Stored topology to record the change in, so a restart keeps it" },
+            new Option<bool>("--json") { Description = "Machine-readable output" });
+        command.Options.Add(common.Runtime);
+        if (topology) command.Options.Add(common.Topology);
+        command.Options.Add(common.Json);
+        return common;
+    }
+
+    private static Argument<string> ServerArgument() => new("BACKEND/SERVER") { Description = "The server, as HAProxy names it (web/web1)" };
+
+    private static Command List(ConsoleIo io)
+    {
+        var command = new Command("list", "Backends and their servers: state, weight, sessions, health check.");
+        var o = Options(command, topology: false);
+        command.SetAction(async (parse, ct) =>
+        {
+            if (Runtime(parse.GetValue(o.Runtime), io) is not { } runtime) return ExitCodes.InvalidInput;
+            var list = await runtime.ListBackendsAsync(ct);
+            if (parse.GetValue(o.Json)) io.Out.WriteLine(JsonSerializer.Serialize(list, Json));
+            else
+                foreach (var be in list)
+                {
+                    io.Out.WriteLine($"{be.Name}  {be.Status}  balance {be.Algorithm}  cookie {be.Cookie ?? "-"}  sessions {be.CurrentSessions}");
+                    foreach (var s in be.Servers)
+                        io.Out.WriteLine($"  {s.Name,-12} {s.Status,-10} {s.Admin.ToString().ToLowerInvariant(),-6} weight {s.Weight,3}  sessions {s.CurrentSessions,4}  rate {s.SessionRate,4}/s  check {(s.HealthCheckEnabled ? s.CheckStatus : "off"),-6} {s.Address}:{s.Port}");
+                }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command SetWeight(ConsoleIo io)
+    {
+        var server = ServerArgument();
+        var weight = new Argument<int>("WEIGHT") { Description = "0–256; 0 takes the server out of rotation" };
+        var command = new Command("set-weight", "Change a server's weight at runtime.") { server, weight };
+        var o = Options(command);
+        command.SetAction((parse, ct) => ChangeAsync(io, parse, o, parse.GetValue(server)!, ct, (ops, rt, actor, be, srv) =>
+            ops.SetWeightAsync(rt, actor, be, srv, parse.GetValue(weight), parse.GetValue(o.Topology), ct)));
+        return command;
+    }
+
+    private static Command SetState(ConsoleIo io, string state)
+    {
+        var server = ServerArgument();
+        var description = state switch
+        {
+            "drain" => "Send no new sessions to the server; sticky sessions still reach it.",
+            "maint" => "Take the server out of service: no traffic at all.",
+            _ => "Put the server back in rotation.",
+        };
+        var command = new Command(state, description) { server };
+        var o = Options(command);
+        command.SetAction((parse, ct) => ChangeAsync(io, parse, o, parse.GetValue(server)!, ct, (ops, rt, actor, be, srv) =>
+            ops.SetStateAsync(rt, actor, be, srv, state, parse.GetValue(o.Topology), ct)));
+        return command;
+    }
+
+    private static Command Add(ConsoleIo io)
+    {
+        var server = ServerArgument();
+        var address = new Argument<string>("ADDRESS") { Description = "host:port of the web node" };
+        var weight = new Option<int>("--weight") { Description = "0–256", DefaultValueFactory = _ => 100 };
+        var noCheck = new Option<bool>("--no-check") { Description = "Do not health-check the server" };
+        var command = new Command("add", "Add a server at runtime (HAProxy 2.6: no cookie on dynamic servers).") { server, address, weight, noCheck };
+        var o = Options(command);
+        command.SetAction((parse, ct) =>
+        {
+            var text = parse.GetValue(address)!;
+            var colon = text.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(text[(colon + 1)..], out var port))
+            {
+                io.Error.WriteLine($"ADDRESS: '{text}' is not host:port.");
+                return Task.FromResult(ExitCodes.InvalidInput);
+            }
+            return ChangeAsync(io, parse, o, parse.GetValue(server)!, ct, (ops, rt, actor, be, srv) =>
+                ops.AddServerAsync(rt, actor, be, new DynamicServer(srv, text[..colon], port, parse.GetValue(weight), !parse.GetValue(noCheck)),
+                    parse.GetValue(o.Topology), ct));
+        });
+        return command;
+    }
+
+    private static Command Remove(ConsoleIo io)
+    {
+        var server = ServerArgument();
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for the server's sessions to end", DefaultValueFactory = _ => 30 };
+        var force = new Option<bool>("--force") { Description = "At the timeout, shut the remaining sessions and delete anyway" };
+        var command = new Command("remove", "Drain a server, wait for its sessions to end, then delete it.") { server, timeout, force };
+        var o = Options(command);
+        command.SetAction((parse, ct) => ChangeAsync(io, parse, o, parse.GetValue(server)!, ct, (ops, rt, actor, be, srv) =>
+            ops.RemoveServerAsync(rt, actor, be, srv, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), parse.GetValue(o.Topology), ct)));
+        return command;
+    }
+
+    private delegate Task<BackendChangeResult> Change(BackendOperations operations, IHaproxyRuntime runtime, Actor actor, string backend, string server);
+
+    private static async Task<int> ChangeAsync(ConsoleIo io, ParseResult parse, Common o, string id, CancellationToken ct, Change change)
+    {
+        var invalid = false;
+        var slash = id.IndexOf('/');
+        if (slash <= 0 || slash == id.Length - 1)
+        {
+            io.Error.WriteLine($"BACKEND/SERVER: '{id}' names no server; write it as backend/server (web/web1).");
+            invalid = true;
+        }
+        var runtime = Runtime(parse.GetValue(o.Runtime), io);
+        if (invalid || runtime is null) return ExitCodes.InvalidInput;
+
+        await using var services = await CommandServices.OpenAsync(ct);
+        var operations = ActivatorUtilities.CreateInstance<BackendOperations>(services);
+        var result = await change(operations, runtime, Actor.CommandLine(), id[..slash], id[(slash + 1)..]);
+        if (parse.GetValue(o.Json))
+            io.Out.WriteLine(JsonSerializer.Serialize(new { succeeded = result.Succeeded, problems = result.Problems.Select(p => new { field = p.Path, p.Message }), result.Server, result.Revision, result.Removal }, Json));
+        foreach (var problem in result.Problems) io.Error.WriteLine($"{problem.Path}: {problem.Message}");
+        if (!result.Succeeded) return result.Removal is { Outcome: RemovalOutcome.TimedOut } ? ExitCodes.Failure : ExitCodes.InvalidInput;
+        if (!parse.GetValue(o.Json))
+        {
+            io.Out.WriteLine(result.Server is { } s
+                ? $"{s.Id}: {s.Status}, {s.Admin.ToString().ToLowerInvariant()}, weight {s.Weight}"
+                : $"{id}: deleted ({result.Removal?.SessionsLeft ?? 0} sessions shut)");
+            if (result.Revision is { } r) io.Out.WriteLine($"recorded in topology '{parse.GetValue(o.Topology)}' as revision {r.Number}");
+        }
+        return ExitCodes.Ok;
+    }
+
+    private static HaproxyRuntime? Runtime(string? text, ConsoleIo io)
+    {
+        if (HaproxyEndpoint.TryParse(text, out var error) is { } endpoint) return new HaproxyRuntime(endpoint, TimeProvider.System);
+        io.Error.WriteLine($"--runtime: {error}");
+        return null;
+    }
+}
