@@ -3,7 +3,7 @@ namespace HaPortal.Core.ProxySql;
 /// <summary>
 /// One ProxySQL node's admin interface (port 6032). Reads return domain records; a change replaces a table's rows,
 /// loads it to runtime, saves it to disk and confirms it in the runtime table, and on any failure puts the admin
-/// tables back as they were (see <see cref="ChangeResult"/>). Instances are cheap and hold no open connection;
+/// tables back as they were (see <see cref="NodeChangeResult"/>). Instances are cheap and hold no open connection;
 /// every method opens its own and honours the cancellation token.
 /// </summary>
 public interface IProxySqlAdmin
@@ -24,14 +24,14 @@ public interface IProxySqlAdmin
     Task<IReadOnlyList<ConnectionPoolStat>> GetConnectionPoolAsync(CancellationToken ct = default);
     Task<IReadOnlyList<QueryRuleHits>> GetRuleHitsAsync(CancellationToken ct = default);
 
-    Task<ChangeResult> ReplaceQueryRulesAsync(IReadOnlyList<ProxySqlQueryRule> rules, CancellationToken ct = default);
-    Task<ChangeResult> ReplaceServersAsync(IReadOnlyList<ProxySqlServer> servers, CancellationToken ct = default);
-    Task<ChangeResult> ReplaceUsersAsync(IReadOnlyList<ProxySqlUser> users, CancellationToken ct = default);
-    Task<ChangeResult> ReplaceReplicationHostgroupsAsync(IReadOnlyList<ReplicationHostgroup> hostgroups, CancellationToken ct = default);
-    Task<ChangeResult> ReplacePeersAsync(IReadOnlyList<ProxySqlPeer> peers, CancellationToken ct = default);
+    Task<NodeChangeResult> ReplaceQueryRulesAsync(IReadOnlyList<ProxySqlQueryRule> rules, CancellationToken ct = default);
+    Task<NodeChangeResult> ReplaceServersAsync(IReadOnlyList<ProxySqlServer> servers, CancellationToken ct = default);
+    Task<NodeChangeResult> ReplaceUsersAsync(IReadOnlyList<ProxySqlUser> users, CancellationToken ct = default);
+    Task<NodeChangeResult> ReplaceReplicationHostgroupsAsync(IReadOnlyList<ReplicationHostgroup> hostgroups, CancellationToken ct = default);
+    Task<NodeChangeResult> ReplacePeersAsync(IReadOnlyList<ProxySqlPeer> peers, CancellationToken ct = default);
 
     /// <summary>Sets existing variables; all names share one prefix, "mysql-" or "admin-" (they load as one module).</summary>
-    Task<ChangeResult> SetVariablesAsync(IReadOnlyList<GlobalVariable> variables, CancellationToken ct = default);
+    Task<NodeChangeResult> SetVariablesAsync(IReadOnlyList<GlobalVariable> variables, CancellationToken ct = default);
 }
 
 /// <summary>Makes an <see cref="IProxySqlAdmin"/> for an endpoint; tests register their own first.</summary>

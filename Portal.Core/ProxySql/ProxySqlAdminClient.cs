@@ -108,13 +108,13 @@ public sealed class ProxySqlAdminClient(ProxySqlEndpoint endpoint, string? nodeN
 
     // ----- changes -----
 
-    public Task<ChangeResult> ReplaceQueryRulesAsync(IReadOnlyList<ProxySqlQueryRule> rules, CancellationToken ct = default) => ReplaceAsync(AdminTables.QueryRules, rules, ct);
-    public Task<ChangeResult> ReplaceServersAsync(IReadOnlyList<ProxySqlServer> servers, CancellationToken ct = default) => ReplaceAsync(AdminTables.Servers, servers, ct);
-    public Task<ChangeResult> ReplaceUsersAsync(IReadOnlyList<ProxySqlUser> users, CancellationToken ct = default) => ReplaceAsync(AdminTables.Users, users, ct);
-    public Task<ChangeResult> ReplaceReplicationHostgroupsAsync(IReadOnlyList<ReplicationHostgroup> hostgroups, CancellationToken ct = default) => ReplaceAsync(AdminTables.ReplicationHostgroups, hostgroups, ct);
-    public Task<ChangeResult> ReplacePeersAsync(IReadOnlyList<ProxySqlPeer> peers, CancellationToken ct = default) => ReplaceAsync(AdminTables.Peers, peers, ct);
+    public Task<NodeChangeResult> ReplaceQueryRulesAsync(IReadOnlyList<ProxySqlQueryRule> rules, CancellationToken ct = default) => ReplaceAsync(AdminTables.QueryRules, rules, ct);
+    public Task<NodeChangeResult> ReplaceServersAsync(IReadOnlyList<ProxySqlServer> servers, CancellationToken ct = default) => ReplaceAsync(AdminTables.Servers, servers, ct);
+    public Task<NodeChangeResult> ReplaceUsersAsync(IReadOnlyList<ProxySqlUser> users, CancellationToken ct = default) => ReplaceAsync(AdminTables.Users, users, ct);
+    public Task<NodeChangeResult> ReplaceReplicationHostgroupsAsync(IReadOnlyList<ReplicationHostgroup> hostgroups, CancellationToken ct = default) => ReplaceAsync(AdminTables.ReplicationHostgroups, hostgroups, ct);
+    public Task<NodeChangeResult> ReplacePeersAsync(IReadOnlyList<ProxySqlPeer> peers, CancellationToken ct = default) => ReplaceAsync(AdminTables.Peers, peers, ct);
 
-    private Task<ChangeResult> ReplaceAsync<T>(AdminTable<T> table, IReadOnlyList<T> rows, CancellationToken ct)
+    private Task<NodeChangeResult> ReplaceAsync<T>(AdminTable<T> table, IReadOnlyList<T> rows, CancellationToken ct)
     {
         var inserts = rows.Select(r => $"INSERT INTO {table.Name} ({string.Join(", ", table.Columns)}) VALUES ({string.Join(", ", table.ToRow(r).Select(AdminTables.Literal))})").ToList();
         return ChangeAsync(new Change(
@@ -135,11 +135,11 @@ public sealed class ProxySqlAdminClient(ProxySqlEndpoint endpoint, string? nodeN
             }), ct);
     }
 
-    public Task<ChangeResult> SetVariablesAsync(IReadOnlyList<GlobalVariable> variables, CancellationToken ct = default)
+    public Task<NodeChangeResult> SetVariablesAsync(IReadOnlyList<GlobalVariable> variables, CancellationToken ct = default)
     {
         var prefixes = variables.Select(v => v.Name.Split('-')[0]).Distinct().ToList();
         if (prefixes is not (["mysql"] or ["admin"]))
-            return Task.FromResult(new ChangeResult(Node, ChangeStep.Write, "Set either mysql-* or admin-* variables in one change (they load as separate modules)."));
+            return Task.FromResult(new NodeChangeResult(Node, ChangeStep.Write, "Set either mysql-* or admin-* variables in one change (they load as separate modules)."));
         var names = string.Join(", ", variables.Select(v => AdminTables.Literal(v.Name)));
         return ChangeAsync(new Change(
             prefixes[0] == "mysql" ? "MYSQL VARIABLES" : "ADMIN VARIABLES",
@@ -163,7 +163,7 @@ public sealed class ProxySqlAdminClient(ProxySqlEndpoint endpoint, string? nodeN
     /// Snapshot → write in one transaction → LOAD TO RUNTIME → SAVE TO DISK → confirm in runtime. A failure after the
     /// write restores the snapshot, and if runtime or disk may already hold the new rows, loads/saves the restored ones.
     /// </summary>
-    private async Task<ChangeResult> ChangeAsync(Change change, CancellationToken ct)
+    private async Task<NodeChangeResult> ChangeAsync(Change change, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var step = ChangeStep.Connect;
@@ -185,7 +185,7 @@ public sealed class ProxySqlAdminClient(ProxySqlEndpoint endpoint, string? nodeN
             catch (MySqlException e)
             {
                 var rolledBack = await TryAsync(() => ExecuteAsync(connection, "ROLLBACK", CancellationToken.None)).ConfigureAwait(false);
-                return new ChangeResult(Node, ChangeStep.Write, e.Message, rolledBack is null, rolledBack, clock.Elapsed);
+                return new NodeChangeResult(Node, ChangeStep.Write, e.Message, rolledBack is null, rolledBack, clock.Elapsed);
             }
 
             step = ChangeStep.LoadToRuntime;
@@ -195,17 +195,17 @@ public sealed class ProxySqlAdminClient(ProxySqlEndpoint endpoint, string? nodeN
             step = ChangeStep.Confirm;
             if (await change.Confirm(connection, ct).ConfigureAwait(false) is { } mismatch)
                 return await RestoreAsync(connection, change, snapshot, step, mismatch, clock).ConfigureAwait(false);
-            return new ChangeResult(Node, Elapsed: clock.Elapsed);
+            return new NodeChangeResult(Node, Elapsed: clock.Elapsed);
         }
         catch (MySqlException e)
         {
             if (snapshot is null || step < ChangeStep.LoadToRuntime)
-                return new ChangeResult(Node, step, e.Message, Elapsed: clock.Elapsed);
+                return new NodeChangeResult(Node, step, e.Message, Elapsed: clock.Elapsed);
             return await RestoreAsync(connection, change, snapshot, step, e.Message, clock).ConfigureAwait(false);
         }
     }
 
-    private async Task<ChangeResult> RestoreAsync(MySqlConnection connection, Change change, List<AdminRow> snapshot, ChangeStep failed,
+    private async Task<NodeChangeResult> RestoreAsync(MySqlConnection connection, Change change, List<AdminRow> snapshot, ChangeStep failed,
         string message, Stopwatch clock)
     {
         // Restoring must run even when the caller has given up, so it does not take the caller's token.
@@ -227,7 +227,7 @@ public sealed class ProxySqlAdminClient(ProxySqlEndpoint endpoint, string? nodeN
             if (failed > ChangeStep.SaveToDisk) await ExecuteAsync(connection, $"SAVE {change.Module} TO DISK", ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
         if (error is not null) await TryAsync(() => ExecuteAsync(connection, "ROLLBACK", ct)).ConfigureAwait(false);
-        return new ChangeResult(Node, failed, message, error is null, error, clock.Elapsed);
+        return new NodeChangeResult(Node, failed, message, error is null, error, clock.Elapsed);
     }
 
     private static async Task<string?> TryAsync(Func<Task> action)

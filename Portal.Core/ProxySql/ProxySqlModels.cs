@@ -112,7 +112,7 @@ public enum ChangeStep { Connect, Snapshot, Write, LoadToRuntime, SaveToDisk, Co
 /// The outcome of one change on one node. On failure, <see cref="FailedStep"/> and ProxySQL's own message say what
 /// went wrong, and <see cref="Restored"/> whether the admin tables were put back as they were.
 /// </summary>
-public sealed record ChangeResult(string Node, ChangeStep? FailedStep = null, string? Message = null, bool Restored = false,
+public sealed record NodeChangeResult(string Node, ChangeStep? FailedStep = null, string? Message = null, bool Restored = false,
     string? RestoreError = null, TimeSpan Elapsed = default)
 {
     public bool Succeeded => FailedStep is null;

@@ -3,7 +3,7 @@ namespace HaPortal.Core.ProxySql;
 public enum NodeState { Applied, Failed, NotAttempted }
 
 /// <summary>One node's part in a rollout; <see cref="Result"/> is null when the node was not attempted.</summary>
-public sealed record NodeOutcome(string Node, NodeState State, ChangeResult? Result)
+public sealed record NodeOutcome(string Node, NodeState State, NodeChangeResult? Result)
 {
     public override string ToString() => State == NodeState.NotAttempted ? $"{Node}: not attempted (canary failed)" : Result!.ToString();
 }
@@ -23,7 +23,7 @@ public sealed record RolloutResult(IReadOnlyList<NodeOutcome> Nodes)
 public static class ProxySqlRollout
 {
     public static async Task<RolloutResult> RunAsync(IReadOnlyList<IProxySqlAdmin> nodes,
-        Func<IProxySqlAdmin, CancellationToken, Task<ChangeResult>> change, CancellationToken ct = default)
+        Func<IProxySqlAdmin, CancellationToken, Task<NodeChangeResult>> change, CancellationToken ct = default)
     {
         if (nodes.Count == 0) return new RolloutResult([]);
         var outcomes = new List<NodeOutcome>();
@@ -44,7 +44,7 @@ public static class ProxySqlRollout
 
     /// <summary>Runs the change again on the nodes of <paramref name="previous"/> that did not apply it; keeps the others' outcomes.</summary>
     public static async Task<RolloutResult> RetryAsync(RolloutResult previous, IReadOnlyList<IProxySqlAdmin> nodes,
-        Func<IProxySqlAdmin, CancellationToken, Task<ChangeResult>> change, CancellationToken ct = default)
+        Func<IProxySqlAdmin, CancellationToken, Task<NodeChangeResult>> change, CancellationToken ct = default)
     {
         var outcomes = new List<NodeOutcome>();
         foreach (var outcome in previous.Nodes)
@@ -65,7 +65,7 @@ public static class ProxySqlRollout
     /// Nodes that failed were restored by the adapter itself and keep their outcome.
     /// </summary>
     public static async Task<RolloutResult> RollBackAsync(RolloutResult previous, IReadOnlyList<IProxySqlAdmin> nodes,
-        Func<IProxySqlAdmin, CancellationToken, Task<ChangeResult>> undo, CancellationToken ct = default)
+        Func<IProxySqlAdmin, CancellationToken, Task<NodeChangeResult>> undo, CancellationToken ct = default)
     {
         var outcomes = new List<NodeOutcome>();
         foreach (var outcome in previous.Nodes)

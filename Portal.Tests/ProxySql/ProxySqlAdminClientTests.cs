@@ -197,7 +197,7 @@ public sealed class ProxySqlRolloutTests : IAsyncLifetime
         await _second.DisposeAsync();
     }
 
-    private static Func<IProxySqlAdmin, CancellationToken, Task<ChangeResult>> Rules(params ProxySqlQueryRule[] rules) =>
+    private static Func<IProxySqlAdmin, CancellationToken, Task<NodeChangeResult>> Rules(params ProxySqlQueryRule[] rules) =>
         (node, ct) => node.ReplaceQueryRulesAsync(rules, ct);
 
     [Fact]
