@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MySqlConnector;
 
 namespace HaPortal.Tests.ProxySql;
 
@@ -43,6 +44,35 @@ public static partial class AdminTranscript
             i = close;
         }
         return steps;
+    }
+
+    /// <summary>Sends each step's statement and asserts the answer is the captured one (rows, rows affected or error message).</summary>
+    public static async Task ReplayAsync(MySqlConnection connection, IEnumerable<TranscriptStep> steps, CancellationToken ct)
+    {
+        foreach (var step in steps)
+        {
+            await using var command = new MySqlCommand(step.Statement, connection);
+            if (step.Error is not null)
+            {
+                var e = await Assert.ThrowsAsync<MySqlException>(() => command.ExecuteNonQueryAsync(ct));
+                Assert.Equal(step.Error, e.Message);
+                continue;
+            }
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            if (step.Columns is not null)
+            {
+                Assert.Equal(step.Columns, Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
+                var rows = new List<string?[]>();
+                while (await reader.ReadAsync(ct))
+                    rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? null : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+                Assert.Equal(step.Rows, rows);
+            }
+            else if (step.AffectedRows is { } affected)
+            {
+                while (await reader.ReadAsync(ct)) { }
+                Assert.True(affected == reader.RecordsAffected, $"{step.Statement}: expected {affected} rows affected, got {reader.RecordsAffected}");
+            }
+        }
     }
 
     private static string?[] Cells(string line) =>

@@ -32,30 +32,7 @@ public sealed class ProxySqlAdminDoubleTests : IAsyncLifetime
 
         await using var connection = Connect();
         await connection.OpenAsync(TestContext.Current.CancellationToken);
-        foreach (var step in steps)
-        {
-            await using var command = new MySqlCommand(step.Statement, connection);
-            if (step.Error is not null)
-            {
-                var e = await Assert.ThrowsAsync<MySqlException>(() => command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken));
-                Assert.Equal(step.Error, e.Message);
-                continue;
-            }
-            await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-            if (step.Columns is not null)
-            {
-                Assert.Equal(step.Columns, Enumerable.Range(0, reader.FieldCount).Select(reader.GetName));
-                var rows = new List<string?[]>();
-                while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-                    rows.Add(Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? null : reader.GetString(i)).ToArray());
-                Assert.Equal(step.Rows, rows);
-            }
-            else if (step.AffectedRows is { } affected)
-            {
-                while (await reader.ReadAsync(TestContext.Current.CancellationToken)) { }
-                Assert.True(affected == reader.RecordsAffected, $"{step.Statement}: expected {affected} rows affected, got {reader.RecordsAffected}");
-            }
-        }
+        await AdminTranscript.ReplayAsync(connection, steps, TestContext.Current.CancellationToken);
     }
 
     [Fact]
