@@ -50,7 +50,7 @@ public sealed class QueryRulesPageTests : IAsyncLifetime
     }
 
     private static IElement Field(IRenderedComponent<QueryRules> cut, string name) =>
-        cut.Find($"input[data-test={name}], textarea[data-test={name}], [data-test={name}] input, [data-test={name}] textarea");
+        cut.WaitForElement($"input[data-test={name}], textarea[data-test={name}], [data-test={name}] input, [data-test={name}] textarea", TimeSpan.FromSeconds(10));
 
     [Fact]
     public void Page_ShowsRulesInOrderWithHits()
@@ -78,7 +78,13 @@ public sealed class QueryRulesPageTests : IAsyncLifetime
     public async Task AddRule_DryRunWarns_SaveAppliesToRuntime()
     {
         var cut = _ctx.Render<QueryRules>();
-        cut.WaitForElement("[data-test=add]", TimeSpan.FromSeconds(10)).Click();
+        cut.WaitForElement("[data-test=add]", TimeSpan.FromSeconds(10));
+        // Re-find after the load settles: a button from an earlier render may carry a stale handler.
+        cut.WaitForAssertion(() =>
+        {
+            if (cut.FindAll("[data-test=editor]").Count == 0) cut.Find("[data-test=add]").Click();
+            Assert.NotEmpty(cut.FindAll("[data-test=editor]"));
+        }, TimeSpan.FromSeconds(10));
 
         Field(cut, "rule-id").Change("50");
         Field(cut, "match-digest").Change("FOR UPDATE");
