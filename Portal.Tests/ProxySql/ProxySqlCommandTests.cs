@@ -141,4 +141,22 @@ public sealed class ProxySqlCommandTests : IAsyncLifetime
         Assert.Equal(ServerStatus.Online, (await _node.GetServersAsync(AdminLayer.Runtime, Ct)).Single(s => s.Port == 33062).Status);
         Assert.Equal(2, unknown.ExitCode);
     }
+
+    [Fact]
+    public async Task RulesUpdateThenDelete_ThroughExecutable_OnlyGivenFieldsChange()
+    {
+        var updated = await PortalCli.RunAsync(_data, "rules", "update", "--id", "200", "--comment", "reads to replicas", "--active", "false",
+            "--admin", Admin, "--password-env", _passwordEnv, "--json");
+        var rule = (await _node.GetQueryRulesAsync(AdminLayer.Runtime, Ct)).Single(r => r.RuleId == 200);
+        var deleted = await PortalCli.RunAsync(_data, "rules", "delete", "100", "--admin", Admin, "--password-env", _passwordEnv);
+        var missing = await PortalCli.RunAsync(_data, "rules", "update", "--id", "4242", "--apply", "true", "--admin", Admin, "--password-env", _passwordEnv);
+
+        Assert.True(updated.ExitCode == 0, updated.Error);
+        Assert.True(JsonDocument.Parse(updated.Out).RootElement.GetProperty("succeeded").GetBoolean());
+        Assert.Equal(("reads to replicas", false, "^SELECT", 20), (rule.Comment!, rule.Active, rule.MatchDigest!, rule.DestinationHostgroup!.Value));
+        Assert.Equal(0, deleted.ExitCode);
+        Assert.Equal([200], (await _node.GetQueryRulesAsync(AdminLayer.Disk, Ct)).Select(r => r.RuleId));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--id: there is no rule 4242 to update.", missing.Error);
+    }
 }
