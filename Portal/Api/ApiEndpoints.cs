@@ -25,6 +25,7 @@ public static class ApiEndpoints
         });
         api.MapTopologyApi();
         api.MapBackendApi();
+        api.MapProxySqlApi();
         api.MapUserApi();
         api.MapAuditApi();
     }

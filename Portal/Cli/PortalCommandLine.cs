@@ -20,6 +20,7 @@ public static class PortalCommandLine
         foreach (var command in TopologyCommands.Create(io)) root.Subcommands.Add(command);
         root.Subcommands.Add(RenderCommand.Create(io));
         root.Subcommands.Add(BackendCommands.Create(io));
+        foreach (var command in ProxySqlCommands.Create(io)) root.Subcommands.Add(command);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
