@@ -16,9 +16,9 @@ public sealed record CandidateChoice(string? Chosen, ImmutableArray<CandidateAss
 
 /// <summary>
 /// Picks the replica to promote when the primary is gone. Pure: the caller has read the replicas. A candidate must be
-/// reachable, configured as a replica, its SQL thread free of errors, and without errant transactions: GTIDs that did
-/// not come from the primary (server id <c>primaryServerId</c>) and that no other node (nor the primary's last known
-/// binlog state) has. Among eligible ones the most advanced by GTID wins; ties go to the higher priority, then the name.
+/// reachable, configured as a replica, its SQL thread free of errors, and without errant transactions: GTIDs written on
+/// the replica itself (its own server id, not the primary's <c>primaryServerId</c>) that no other node (nor the
+/// primary's last known binlog state) has. Among eligible ones the most advanced by GTID wins; ties go to the higher priority, then the name.
 /// </summary>
 public static class CandidateChooser
 {
@@ -39,7 +39,9 @@ public static class CandidateChooser
             else if (r.Replica.LastSqlError.Length > 0) reasons.Add($"SQL thread stopped with an error: {r.Replica.LastSqlError}");
             var reference = replicas.Where(o => o.Name != r.Name && o.Reachable)
                 .Aggregate(lastKnownPrimaryState, (acc, o) => acc.Union(GtidList.Parse(o.BinlogState)));
-            var errant = GtidList.Parse(r.BinlogState).NotIn(reference).Where(g => g.Server != primaryServerId).ToList();
+            // Writes made on the replica itself carry its own server id. Its other GTIDs came to it through replication
+            // (from this primary or from a former one), even when no surviving node holds them any more.
+            var errant = GtidList.Parse(r.BinlogState).NotIn(reference).Where(g => g.Server == r.ServerId && g.Server != primaryServerId).ToList();
             if (errant.Count > 0)
                 reasons.Add($"errant transactions: {string.Join(",", errant)} exist only on {r.Name} (not from the primary, unknown to the other nodes)");
             assessed.Add(new(r.Name, priority, reasons.Count == 0, GtidList.Parse(r.CurrentPos), 0, reasons));

@@ -8,6 +8,7 @@ public sealed class CandidateChooserTests
         reachable
             ? new NodeStatus(name, new DbEndpoint(name, "127.0.0.1", 1), true, null)
             {
+                ServerId = long.Parse(name[2..]),
                 BinlogState = state,
                 CurrentPos = current ?? string.Join(",", GtidList.Parse(state).Entries.GroupBy(e => e.Domain).Select(g => g.MaxBy(e => e.Seq))),
                 ReadOnly = true,
@@ -35,6 +36,14 @@ public sealed class CandidateChooserTests
 
         Assert.True(expected == choice.Chosen, $"{because}: chose {choice.Chosen}");
         Assert.Contains(choice.WhyNot, w => w.StartsWith(whyNotStartsWith, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Choose_HistoryFromAFormerPrimary_IsNotErrant_EvenWhenNoOtherNodeHasIt()
+    {
+        // db1 was primary once (0-1-7), db4 is the primary that died; db3 alone survives.
+        var choice = CandidateChooser.Choose([Replica("db3", "0-1-7,0-4-9")], new Dictionary<string, int>(), 4, GtidList.Empty);
+        Assert.Equal("db3", choice.Chosen);
     }
 
     [Fact]
