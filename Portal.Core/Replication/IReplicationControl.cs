@@ -63,6 +63,14 @@ public sealed record ReplicationDialect(DatabaseFlavor Flavor)
         ? "SELECT WAIT_FOR_EXECUTED_GTID_SET(@pos, @timeout)"   // 0 = reached, 1 = timeout
         : "SELECT MASTER_GTID_WAIT(@pos, @timeout)";           // 0 = reached, -1 = timeout
 
+    /// <summary>
+    /// Semi-sync follows the role: a promoted node configured for semi-sync (its replica side enabled) waits for a
+    /// replica's acknowledgement; a node that becomes a replica must not, or every transaction it applies would wait for
+    /// acknowledgements nobody sends (with log_slave_updates) until the semi-sync timeout.
+    /// </summary>
+    public string? SemiSyncAsPrimary => My ? null : "SET GLOBAL rpl_semi_sync_master_enabled = @@global.rpl_semi_sync_slave_enabled";
+    public string? SemiSyncAsReplica => My ? null : "SET GLOBAL rpl_semi_sync_master_enabled = OFF";
+
     /// <summary>Before pointing a node at a new source: make its replication start after everything in its own binlog.</summary>
     public string? AlignSlavePos => My ? null : "SET GLOBAL gtid_slave_pos = @@global.gtid_binlog_pos";
 

@@ -108,11 +108,13 @@ public sealed class MySqlReplicationControl(ReplicationCredentials credentials, 
     }
 
     public Task PromoteAsync(DbEndpoint node, CancellationToken ct) =>
-        ExecuteAsync(node, ct, _sql.StopReplica, _sql.ResetReplicaAll, _sql.ReadOnly(false));
+        ExecuteAsync(node, ct, [_sql.StopReplica, _sql.ResetReplicaAll, .. Maybe(_sql.SemiSyncAsPrimary), _sql.ReadOnly(false)]);
+
+    private static string[] Maybe(string? statement) => statement is null ? [] : [statement];
 
     public Task ReplicateFromAsync(DbEndpoint node, DbEndpoint source, CancellationToken ct)
     {
-        var statements = new List<string> { _sql.ReadOnly(true), _sql.StopReplica, _sql.ResetReplicaAll };
+        List<string> statements = [_sql.ReadOnly(true), .. Maybe(_sql.SemiSyncAsReplica), _sql.StopReplica, _sql.ResetReplicaAll];
         if (_sql.AlignSlavePos is { } align) statements.Add(align);
         statements.Add(_sql.ChangeSource(source, credentials));
         statements.Add(_sql.StartReplica);

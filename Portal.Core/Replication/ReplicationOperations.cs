@@ -96,7 +96,8 @@ public sealed class ReplicationOperations(
 
         if (primary.Reachable && c.Reachable)
         {
-            var errant = GtidList.Parse(c.BinlogState).NotIn(GtidList.Parse(primary.BinlogState));
+            // The primary's own GTIDs are never errant: under write load it may have moved on since it was read.
+            var errant = Errant(c, primary);
             yield return new("no errant transactions", errant.Count == 0, errant.Count == 0
                 ? $"every transaction of {candidate} exists on {primaryName}"
                 : $"errant transactions: {candidate} has {string.Join(",", errant)} which {primaryName} does not");
@@ -109,7 +110,7 @@ public sealed class ReplicationOperations(
             if (!other.Reachable) { unable.Add($"{other.Name} is unreachable"); continue; }
             if (primary.Reachable)
             {
-                var errant = GtidList.Parse(other.BinlogState).NotIn(GtidList.Parse(primary.BinlogState));
+                var errant = Errant(other, primary);
                 if (errant.Count > 0) unable.Add($"{other.Name} has errant transactions {string.Join(",", errant)}");
             }
             if (other.Replica is { LastSqlError.Length: > 0 } or) unable.Add($"{other.Name}: SQL thread error {or.LastSqlError}");
@@ -270,7 +271,7 @@ public sealed class ReplicationOperations(
         var p = await control.GetStatusAsync(primary.Endpoint, ct).ConfigureAwait(false);
         if (p.Role != ObservedRole.Primary)
             return await FinishAsync(Refused("rejoin", cluster, $"{node} kept out: the primary {primary.Name} is not a reachable writable primary ({p.Error ?? "read-only or replicating"}).", primary.Name, null, [], timeline), actor, ct).ConfigureAwait(false);
-        var errant = GtidList.Parse(status.BinlogState).NotIn(GtidList.Parse(p.BinlogState));
+        var errant = Errant(status, p);
         if (errant.Count > 0)
         {
             var reason = $"{node} kept out and needs a rebuild: it has transactions the primary {primary.Name} does not ({string.Join(",", errant)}); replicating would diverge.";
@@ -352,6 +353,10 @@ public sealed class ReplicationOperations(
         if (index < 0) throw new ArgumentException($"'{newPrimary}' is not a replica of '{spec.Name}'.", nameof(newPrimary));
         return spec with { Database = db with { Primary = db.Replicas[index], Replicas = db.Replicas.SetItem(index, db.Primary) } };
     }
+
+    /// <summary>GTIDs of <paramref name="node"/> that <paramref name="primary"/> has not got and did not write itself.</summary>
+    private static IReadOnlyList<Gtid> Errant(NodeStatus node, NodeStatus primary) =>
+        GtidList.Parse(node.BinlogState).NotIn(GtidList.Parse(primary.BinlogState)).Where(g => g.Server != primary.ServerId).ToList();
 
     private static ReplicationOperationResult Refused(string kind, ReplicationCluster cluster, string summary, string? oldPrimary, string? newPrimary,
         ImmutableArray<PreCheck> checks, Timeline timeline) =>

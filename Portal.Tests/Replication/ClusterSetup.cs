@@ -18,13 +18,13 @@ public sealed class ClusterSetup : IAsyncDisposable
     public NoRouterSwitch Routing { get; } = new();
     public ReplicationOperations Operations { get; private set; } = null!;
 
-    public static async Task<ClusterSetup> StartAsync(Dictionary<string, int>? priorities = null, bool semiSync = false, ReplicationOptions? options = null)
+    public static async Task<ClusterSetup> StartAsync(Dictionary<string, int>? priorities = null, bool semiSync = false, ReplicationOptions? options = null, TimeProvider? time = null)
     {
         var nodes = await LocalMariaDbCluster.StartAsync(3, semiSync, TestContext.Current.CancellationToken);
         var setup = new ClusterSetup { Nodes = nodes };
         var fencing = new FirstConfirmedFencing(new ReadOnlyFencing(setup.Control),
             new LocalProcessFencing(nodes.Nodes.ToDictionary(n => n.Name, n => n.PidFile)));
-        setup.Operations = new ReplicationOperations(setup.Control, fencing, setup.Routing, setup.Db.Time, options, setup.Db.Topologies, setup.Db.Audit);
+        setup.Operations = new ReplicationOperations(setup.Control, fencing, setup.Routing, time ?? setup.Db.Time, options, setup.Db.Topologies, setup.Db.Audit);
         var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
         priorities ??= [];
         var spec = seed with

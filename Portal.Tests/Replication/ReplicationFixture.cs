@@ -162,7 +162,8 @@ public sealed class LocalMariaDbNode(string mariadbd, string name, int serverId,
         foreach (var a in args) psi.ArgumentList.Add(a);
         if (logBin) foreach (var a in new[] { $"--log-bin={DataDir}/binlog", "--log-slave-updates", "--sync-binlog=1" }) psi.ArgumentList.Add(a);
         if (semiSync)
-            foreach (var a in new[] { "--rpl-semi-sync-master-enabled=ON", "--rpl-semi-sync-slave-enabled=ON", "--rpl-semi-sync-master-timeout=10000" })
+            // Every node can be a semi-sync replica; only the primary (node 1 at start) waits for acknowledgements.
+            foreach (var a in new[] { $"--rpl-semi-sync-master-enabled={(ServerId == 1 ? "ON" : "OFF")}", "--rpl-semi-sync-slave-enabled=ON", "--rpl-semi-sync-master-timeout=10000", "--rpl-semi-sync-master-wait-point=AFTER_SYNC" })
                 psi.ArgumentList.Add(a);
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, _) => { };
