@@ -24,6 +24,7 @@ public static class ApiEndpoints
             return new { name = actor.Name, roles = actor.Roles.Order().ToArray(), canChange = actor.CanChange };
         });
         api.MapTopologyApi();
+        api.MapReplicationApi();
         api.MapUserApi();
         api.MapAuditApi();
     }
