@@ -8,15 +8,13 @@ namespace HaPortal.Api;
 
 /// <summary>
 /// Replication of a stored topology over HTTP: status with drift, switchover pre-checks, switchover, failover, rejoin.
-/// Until the deploy provides endpoints, they come from settings: <c>Replication:Endpoints:{topology}:{node}</c> =
-/// <c>host:port</c>; credentials from the environment variables named by <c>Replication:AdminUserEnv</c>,
-/// <c>AdminPasswordEnv</c>, <c>ReplUserEnv</c>, <c>ReplPasswordEnv</c> (defaults as on the command line).
+/// Endpoints and credentials come from settings until the deploy provides them (see <see cref="ConfiguredReplication"/>).
 /// A refused or failed operation answers 409 with the full result (checks, timeline, reasons).
 /// </summary>
 public static class ReplicationApi
 {
     /// <summary>Without a SQL router the writer is the stored primary; one instance so it is the same for every request.</summary>
-    private static readonly NoRouterSwitch Routing = new();
+    internal static readonly NoRouterSwitch Routing = new();
 
     public static void MapReplicationApi(this RouteGroupBuilder api)
     {
@@ -57,27 +55,15 @@ public static class ReplicationApi
     private static async Task<IResult> WithClusterAsync(string name, HttpContext http, CancellationToken ct,
         Func<ReplicationCluster, ReplicationOperations, Task<IResult>> action)
     {
-        var services = http.RequestServices;
-        var store = services.GetRequiredService<TopologyStore>();
-        var stored = await store.GetAsync(name, ct: ct);
-        if (stored is null) return Results.Problem($"No topology named '{name}'.", statusCode: StatusCodes.Status404NotFound);
-
-        var config = services.GetRequiredService<IConfiguration>().GetSection("Replication");
-        var problems = new List<ApiProblems.Problem>();
-        var specs = config.GetSection($"Endpoints:{name}").GetChildren().Select(c => $"{c.Key}={c.Value}");
-        var (endpoints, endpointProblems) = EndpointSpec.Parse(specs);
-        problems.AddRange(endpointProblems.Select(p => new ApiProblems.Problem($"Replication:Endpoints:{name}", p)));
-        var (cluster, clusterProblems) = ReplicationCluster.From(stored.Spec, endpoints);
-        problems.AddRange(clusterProblems.Select(p => new ApiProblems.Problem($"Replication:Endpoints:{name}", p)));
-        var (credentials, credentialProblems) = EndpointSpec.FromEnvironment(
-            config["AdminUserEnv"] ?? "HAPORTAL_DB_ADMIN_USER", config["AdminPasswordEnv"] ?? "HAPORTAL_DB_ADMIN_PASSWORD",
-            config["ReplUserEnv"] ?? "HAPORTAL_DB_REPL_USER", config["ReplPasswordEnv"] ?? "HAPORTAL_DB_REPL_PASSWORD");
-        problems.AddRange(credentialProblems.Select(p => new ApiProblems.Problem("Replication:credentials", p)));
-        if (problems.Count > 0 || cluster is null || credentials is null) return ApiProblems.Invalid(problems);
-
-        var control = new MySqlReplicationControl(credentials, cluster.Flavor);
-        var time = services.GetRequiredService<TimeProvider>();
-        var ops = new ReplicationOperations(control, new ReadOnlyFencing(control), Routing, time, null, store, services.GetRequiredService<AuditLog>());
-        return await action(cluster, ops);
+        var target = await Resolver(http.RequestServices).ResolveAsync(name, ct);
+        if (!target.TopologyExists) return Results.Problem($"No topology named '{name}'.", statusCode: StatusCodes.Status404NotFound);
+        if (target.Cluster is null || target.Operations is null)
+            return ApiProblems.Invalid(target.Problems.Select(p => new ApiProblems.Problem(p.Field, p.Message)));
+        return await action(target.Cluster, target.Operations);
     }
+
+    /// <summary>The settings-based resolver, sharing the one no-router switch (the page uses the same).</summary>
+    internal static ConfiguredReplication Resolver(IServiceProvider services) =>
+        new(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<TopologyStore>(),
+            services.GetRequiredService<AuditLog>(), services.GetRequiredService<TimeProvider>(), Routing);
 }
