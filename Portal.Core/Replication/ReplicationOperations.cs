@@ -127,6 +127,7 @@ public sealed class ReplicationOperations(
     {
         actor.EnsureCanChange($"switch over the primary of '{cluster.Topology}'");
         var timeline = new Timeline(time);
+        if (NotSupported(cluster, "switchover", timeline) is { } unsupported) return unsupported;
         var (view, checks) = await CheckSwitchoverAsync(cluster, candidate, ct).ConfigureAwait(false);
         var oldName = cluster.ExpectedPrimary;
         timeline.Add("pre-checks", checks.All(c => c.Passed), string.Join("; ", checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Reason}")));
@@ -190,6 +191,7 @@ public sealed class ReplicationOperations(
     {
         actor.EnsureCanChange($"fail over the primary of '{cluster.Topology}'");
         var timeline = new Timeline(time);
+        if (NotSupported(cluster, "failover", timeline) is { } unsupported) return unsupported;
         var oldName = cluster.ExpectedPrimary;
         var old = cluster.Get(oldName);
         var oldStatus = await control.GetStatusAsync(old.Endpoint, ct).ConfigureAwait(false);
@@ -258,6 +260,7 @@ public sealed class ReplicationOperations(
     {
         actor.EnsureCanChange($"rejoin '{node}' to '{cluster.Topology}'");
         var timeline = new Timeline(time);
+        if (NotSupported(cluster, "rejoin", timeline) is { } unsupported) return unsupported;
         var n = cluster.Get(node);
         var primary = cluster.Get(cluster.ExpectedPrimary);
         if (node == primary.Name)
@@ -353,6 +356,16 @@ public sealed class ReplicationOperations(
         if (index < 0) throw new ArgumentException($"'{newPrimary}' is not a replica of '{spec.Name}'.", nameof(newPrimary));
         return spec with { Database = db with { Primary = db.Replicas[index], Replicas = db.Replicas.SetItem(index, db.Primary) } };
     }
+
+    /// <summary>
+    /// The adapter speaks MySQL 8 syntax, but the GTID arithmetic (errant transactions, most advanced replica) is written
+    /// for MariaDB's domain-server-sequence lists; MySQL's UUID:interval sets are not compared yet, so nothing is changed.
+    /// </summary>
+    private static ReplicationOperationResult? NotSupported(ReplicationCluster cluster, string kind, Timeline timeline) =>
+        cluster.Flavor == DatabaseFlavor.MySql
+            ? Refused(kind, cluster, $"{kind} of a MySQL topology is not supported yet: comparing MySQL GTID sets (UUID:interval) is not implemented; only status is.",
+                cluster.ExpectedPrimary, null, [], timeline)
+            : null;
 
     /// <summary>GTIDs of <paramref name="node"/> that <paramref name="primary"/> has not got and did not write itself.</summary>
     private static IReadOnlyList<Gtid> Errant(NodeStatus node, NodeStatus primary) =>

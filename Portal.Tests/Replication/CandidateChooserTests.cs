@@ -54,3 +54,31 @@ public sealed class CandidateChooserTests
         Assert.Equal("db3", choice.Chosen);
     }
 }
+
+public sealed class MySqlFlavorTests
+{
+    [Fact]
+    public async Task Switchover_MySqlTopology_IsRefusedAsNotSupported_WithoutTouchingAServer()
+    {
+        var cluster = new ReplicationCluster("my", HaPortal.Core.Topology.DatabaseFlavor.MySql, "db1",
+            [new("db1", 0, new DbEndpoint("db1", "127.0.0.1", 1)), new("db2", 0, new DbEndpoint("db2", "127.0.0.1", 2))]);
+        var control = new MySqlReplicationControl(new ReplicationCredentials("a", "b", "c", "d"), HaPortal.Core.Topology.DatabaseFlavor.MySql);
+        var ops = new ReplicationOperations(control, new ReadOnlyFencing(control), new NoRouterSwitch(), TimeProvider.System);
+
+        var result = await ops.SwitchoverAsync(cluster, "db2", HaPortal.Core.Security.Actor.CommandLine(), TestContext.Current.CancellationToken);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("comparing MySQL GTID sets (UUID:interval) is not implemented", result.Summary);
+    }
+
+    [Theory]
+    [InlineData(HaPortal.Core.Topology.DatabaseFlavor.MariaDb, "SHOW SLAVE STATUS", "MASTER_USE_GTID=slave_pos")]
+    [InlineData(HaPortal.Core.Topology.DatabaseFlavor.MySql, "SHOW REPLICA STATUS", "SOURCE_AUTO_POSITION=1")]
+    public void Dialect_UsesTheFlavorsSyntax(HaPortal.Core.Topology.DatabaseFlavor flavor, string status, string positioning)
+    {
+        var sql = ReplicationDialect.For(flavor);
+        Assert.Equal(status, sql.ReplicaStatus);
+        Assert.Contains(positioning, sql.ChangeSource(new DbEndpoint("db1", "h", 3306), new ReplicationCredentials("a", "b", "repl", "it's")));
+        Assert.Contains("'it''s'", sql.ChangeSource(new DbEndpoint("db1", "h", 3306), new ReplicationCredentials("a", "b", "repl", "it's")));
+    }
+}

@@ -107,6 +107,8 @@ public sealed class SwitchoverTests : IAsyncLifetime
     public async Task Switchover_ByViewer_IsForbidden()
     {
         var viewer = new Actor("victor", new HashSet<string> { Roles.Viewer });
-        await Assert.ThrowsAsync<ForbiddenException>(() => _s.Operations.SwitchoverAsync(_s.ClusterAsync().Result, "db2", viewer, Ct));
+        var cluster = await _s.ClusterAsync();
+        await Assert.ThrowsAsync<ForbiddenException>(() => _s.Operations.SwitchoverAsync(cluster, "db2", viewer, Ct));
+        Assert.Equal(["db1"], (await _s.Operations.StatusAsync(cluster, Ct)).Writers.Select(w => w.Name));
     }
 }
