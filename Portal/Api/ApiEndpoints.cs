@@ -26,6 +26,7 @@ public static class ApiEndpoints
         api.MapTopologyApi();
         api.MapBackendApi();
         api.MapProxySqlApi();
+        api.MapReplicationApi();
         api.MapUserApi();
         api.MapAuditApi();
     }

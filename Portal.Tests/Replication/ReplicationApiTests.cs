@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using HaPortal.Core.Topology;
+using HaPortal.Tests.Infrastructure;
+
+namespace HaPortal.Tests.Replication;
+
+/// <summary>The replication endpoints of a real portal process against real mariadbd.</summary>
+public sealed class ReplicationApiTests : IAsyncLifetime
+{
+    private const string AdminPassword = "Admin-Pass-123";
+    private LocalMariaDbCluster _cluster = null!;
+    private PortalProcess _portal = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _cluster = await LocalMariaDbCluster.StartAsync(3, ct: Ct);
+        var env = new Dictionary<string, string>
+        {
+            ["HAPORTAL_ADMIN_PASSWORD"] = AdminPassword,
+            ["HAPORTAL_DB_ADMIN_USER"] = LocalMariaDbCluster.AdminUser, ["HAPORTAL_DB_ADMIN_PASSWORD"] = LocalMariaDbCluster.AdminPassword,
+            ["HAPORTAL_DB_REPL_USER"] = LocalMariaDbCluster.ReplUser, ["HAPORTAL_DB_REPL_PASSWORD"] = LocalMariaDbCluster.ReplPassword,
+        };
+        foreach (var n in _cluster.Nodes) env[$"Replication__Endpoints__seed-stack__{n.Name}"] = $"127.0.0.1:{n.Port}";
+        _portal = await PortalProcess.StartAsync(env);
+        var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
+        var spec = seed with { Database = seed.Database with { Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }, new DbNodeSpec { Name = "db3" }] } };
+        using var imported = await Client("admin", AdminPassword).PostAsync("/api/topologies", new StringContent(TopologyYaml.Serialize(spec), Encoding.UTF8, "application/yaml"), Ct);
+        Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _portal.DisposeAsync();
+        await _cluster.DisposeAsync();
+    }
+
+    private HttpClient Client(string user, string password)
+    {
+        var client = new HttpClient { BaseAddress = _portal.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        return client;
+    }
+
+    [Fact]
+    public async Task Status_Switchover_ViewerForbidden_ThenOperatorMovesThePrimary()
+    {
+        var admin = Client("admin", AdminPassword);
+        using (await admin.PostAsJsonAsync("/api/users", new { name = "vera", role = "Viewer", password = "Viewer-Pass-1" }, Ct)) { }
+        var viewer = Client("vera", "Viewer-Pass-1");
+
+        var status = await viewer.GetFromJsonAsync<JsonElement>("/api/topologies/seed-stack/replication", Ct);
+        Assert.Equal("db1", status.GetProperty("expectedPrimary").GetString());
+        Assert.Empty(status.GetProperty("drift").EnumerateArray());
+        var checks = await viewer.GetFromJsonAsync<JsonElement>("/api/topologies/seed-stack/replication/switchover-checks?to=db2", Ct);
+        Assert.True(checks.GetProperty("passed").GetBoolean());
+
+        using var forbidden = await viewer.PostAsync("/api/topologies/seed-stack/replication/switchover?to=db2", null, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+
+        using var switched = await admin.PostAsync("/api/topologies/seed-stack/replication/switchover?to=db2", null, Ct);
+        Assert.Equal(HttpStatusCode.OK, switched.StatusCode);
+        var after = await viewer.GetFromJsonAsync<JsonElement>("/api/topologies/seed-stack/replication", Ct);
+        Assert.Equal("db2", after.GetProperty("expectedPrimary").GetString());
+        Assert.Empty(after.GetProperty("drift").EnumerateArray());
+
+        using var refused = await admin.PostAsync("/api/topologies/seed-stack/replication/failover", null, Ct);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("db2 is reachable and accepts writes", (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("summary").GetString());
+    }
+}

@@ -1,0 +1,69 @@
+using HaPortal.Core.Audit;
+using HaPortal.Core.Persistence;
+using HaPortal.Core.Replication;
+using HaPortal.Core.Security;
+using HaPortal.Security;
+
+namespace HaPortal.Api;
+
+/// <summary>
+/// Replication of a stored topology over HTTP: status with drift, switchover pre-checks, switchover, failover, rejoin.
+/// Endpoints and credentials come from settings until the deploy provides them (see <see cref="ConfiguredReplication"/>).
+/// A refused or failed operation answers 409 with the full result (checks, timeline, reasons).
+/// </summary>
+public static class ReplicationApi
+{
+    /// <summary>Without a SQL router the writer is the stored primary; one instance so it is the same for every request.</summary>
+    internal static readonly NoRouterSwitch Routing = new();
+
+    public static void MapReplicationApi(this RouteGroupBuilder api)
+    {
+        var r = api.MapGroup("/topologies/{name}/replication");
+
+        r.MapGet("/", (string name, HttpContext http, CancellationToken ct) => WithClusterAsync(name, http, ct, async (cluster, ops) =>
+        {
+            var view = await ops.StatusAsync(cluster, ct);
+            return Results.Ok(new { topology = cluster.Topology, expectedPrimary = cluster.ExpectedPrimary, at = view.At, nodes = view.Nodes, drift = view.Drift() });
+        }));
+
+        r.MapGet("/switchover-checks", (string name, string to, HttpContext http, CancellationToken ct) => WithClusterAsync(name, http, ct, async (cluster, ops) =>
+        {
+            var (_, checks) = await ops.CheckSwitchoverAsync(cluster, to, ct);
+            return Results.Ok(new { passed = checks.All(c => c.Passed), checks });
+        }));
+
+        r.MapPost("/switchover", (string name, string to, HttpContext http, CancellationToken ct) => WithClusterAsync(name, http, ct, async (cluster, ops) =>
+            cluster.Find(to) is null || to == cluster.ExpectedPrimary
+                ? ApiProblems.Invalid("to", $"'{to}' is not a replica of '{name}'.")
+                : Outcome(await ops.SwitchoverAsync(cluster, to, Actor.From(http.User), ct))))
+            .RequireAuthorization(Policies.CanChange);
+
+        r.MapPost("/failover", (string name, HttpContext http, CancellationToken ct) => WithClusterAsync(name, http, ct, async (cluster, ops) =>
+            Outcome(await ops.FailoverAsync(cluster, Actor.From(http.User), ct))))
+            .RequireAuthorization(Policies.CanChange);
+
+        r.MapPost("/rejoin/{node}", (string name, string node, HttpContext http, CancellationToken ct) => WithClusterAsync(name, http, ct, async (cluster, ops) =>
+            cluster.Find(node) is null
+                ? ApiProblems.Invalid("node", $"'{name}' has no database node '{node}'.")
+                : Outcome(await ops.RejoinAsync(cluster, node, Actor.From(http.User), ct))))
+            .RequireAuthorization(Policies.CanChange);
+    }
+
+    private static IResult Outcome(ReplicationOperationResult result) =>
+        result.Succeeded ? Results.Ok(result) : Results.Json(result, statusCode: StatusCodes.Status409Conflict);
+
+    private static async Task<IResult> WithClusterAsync(string name, HttpContext http, CancellationToken ct,
+        Func<ReplicationCluster, ReplicationOperations, Task<IResult>> action)
+    {
+        var target = await Resolver(http.RequestServices).ResolveAsync(name, ct);
+        if (!target.TopologyExists) return Results.Problem($"No topology named '{name}'.", statusCode: StatusCodes.Status404NotFound);
+        if (target.Cluster is null || target.Operations is null)
+            return ApiProblems.Invalid(target.Problems.Select(p => new ApiProblems.Problem(p.Field, p.Message)));
+        return await action(target.Cluster, target.Operations);
+    }
+
+    /// <summary>The settings-based resolver, sharing the one no-router switch (the page uses the same).</summary>
+    internal static ConfiguredReplication Resolver(IServiceProvider services) =>
+        new(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<TopologyStore>(),
+            services.GetRequiredService<AuditLog>(), services.GetRequiredService<TimeProvider>(), Routing);
+}

@@ -1,0 +1,204 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using HaPortal.Core.Audit;
+using HaPortal.Core.Persistence;
+using HaPortal.Core.Replication;
+using HaPortal.Core.Security;
+
+namespace HaPortal.Cli;
+
+/// <summary>
+/// status, switchover, failover, rejoin: replication of a stored topology's database tier. Until the deploy provides
+/// endpoints, each node is given as --node NAME=HOST:PORT; credentials come from environment variables named by options.
+/// Exit codes: 0 done, 1 refused or failed (reasons on stderr, or in the JSON), 2 invalid input.
+/// </summary>
+public static class ReplicationCommands
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true, Converters = { new JsonStringEnumConverter() },
+    };
+
+    private sealed record Common(Argument<string> Name, Option<string[]> Nodes, Option<string[]> PidFiles, Option<bool> AsJson,
+        Option<string> AdminUser, Option<string> AdminPassword, Option<string> ReplUser, Option<string> ReplPassword);
+
+    public static IEnumerable<Command> Create(ConsoleIo io)
+    {
+        yield return Status(io);
+        yield return Switchover(io);
+        yield return Failover(io);
+        yield return Rejoin(io);
+    }
+
+    private static Common Options(Command command)
+    {
+        var c = new Common(
+            new Argument<string>("NAME") { Description = "Topology name" },
+            new Option<string[]>("--node") { Description = "Endpoint of a database node, NAME=HOST:PORT (repeat for every node)", AllowMultipleArgumentsPerToken = false },
+            new Option<string[]>("--pid-file") { Description = "NAME=PATH of a local mariadbd pid file, to fence a local process" },
+            new Option<bool>("--json") { Description = "Print the result as JSON" },
+            new Option<string>("--admin-user-env") { Description = "Environment variable holding the admin user", DefaultValueFactory = _ => "HAPORTAL_DB_ADMIN_USER" },
+            new Option<string>("--admin-password-env") { Description = "Environment variable holding the admin password", DefaultValueFactory = _ => "HAPORTAL_DB_ADMIN_PASSWORD" },
+            new Option<string>("--repl-user-env") { Description = "Environment variable holding the replication user", DefaultValueFactory = _ => "HAPORTAL_DB_REPL_USER" },
+            new Option<string>("--repl-password-env") { Description = "Environment variable holding the replication password", DefaultValueFactory = _ => "HAPORTAL_DB_REPL_PASSWORD" });
+        command.Arguments.Add(c.Name);
+        foreach (var o in new Option[] { c.Nodes, c.PidFiles, c.AsJson, c.AdminUser, c.AdminPassword, c.ReplUser, c.ReplPassword }) command.Options.Add(o);
+        return c;
+    }
+
+    private sealed record Context(ReplicationCluster Cluster, ReplicationOperations Operations, bool Json) : IAsyncDisposable
+    {
+        public required ServiceProvider Services { get; init; }
+        public ValueTask DisposeAsync() => Services.DisposeAsync();
+    }
+
+    /// <summary>Resolves topology, endpoints and credentials, reporting every problem at once; null when there were any.</summary>
+    private static async Task<Context?> OpenAsync(ParseResult parse, Common c, ConsoleIo io, CancellationToken ct)
+    {
+        var problems = new List<string>();
+        var (endpoints, endpointProblems) = EndpointSpec.Parse(parse.GetValue(c.Nodes) ?? []);
+        problems.AddRange(endpointProblems);
+        var pidFiles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in parse.GetValue(c.PidFiles) ?? [])
+        {
+            var eq = p.IndexOf('=');
+            if (eq <= 0) problems.Add($"--pid-file '{p}': write NAME=PATH.");
+            else pidFiles[p[..eq]] = p[(eq + 1)..];
+        }
+        var (credentials, credentialProblems) = EndpointSpec.FromEnvironment(parse.GetValue(c.AdminUser)!, parse.GetValue(c.AdminPassword)!,
+            parse.GetValue(c.ReplUser)!, parse.GetValue(c.ReplPassword)!);
+        problems.AddRange(credentialProblems);
+        var services = await CommandServices.OpenAsync(ct);
+        var name = parse.GetValue(c.Name)!;
+        var stored = await services.GetRequiredService<TopologyStore>().GetAsync(name, ct: ct);
+        ReplicationCluster? cluster = null;
+        if (stored is null) problems.Add($"NAME: no topology '{name}'.");
+        else
+        {
+            var (built, clusterProblems) = ReplicationCluster.From(stored.Spec, endpoints);
+            problems.AddRange(clusterProblems);
+            cluster = built;
+        }
+        if (problems.Count > 0 || cluster is null || credentials is null)
+        {
+            foreach (var p in problems) io.Error.WriteLine(p);
+            await services.DisposeAsync();
+            return null;
+        }
+        var control = new MySqlReplicationControl(credentials, cluster.Flavor);
+        var fences = new List<IFencing> { new ReadOnlyFencing(control) };
+        if (pidFiles.Count > 0) fences.Add(new LocalProcessFencing(pidFiles));
+        var time = services.GetRequiredService<TimeProvider>();
+        var operations = new ReplicationOperations(control, new FirstConfirmedFencing([.. fences]), new NoRouterSwitch(), time, null,
+            services.GetRequiredService<TopologyStore>(), services.GetRequiredService<AuditLog>());
+        return new Context(cluster, operations, parse.GetValue(c.AsJson)) { Services = services };
+    }
+
+    private static Command Status(ConsoleIo io)
+    {
+        var command = new Command("status", "Replication state of every database node, and how it differs from the stored topology.");
+        var c = Options(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var ctx = await OpenAsync(parse, c, io, ct);
+            if (ctx is null) return ExitCodes.InvalidInput;
+            var view = await ctx.Operations.StatusAsync(ctx.Cluster, ct);
+            var drift = view.Drift();
+            if (ctx.Json)
+                io.Out.WriteLine(JsonSerializer.Serialize(new { topology = ctx.Cluster.Topology, expectedPrimary = ctx.Cluster.ExpectedPrimary, at = view.At, nodes = view.Nodes, drift }, Json));
+            else
+            {
+                foreach (var n in view.Nodes)
+                {
+                    var r = n.Replica;
+                    io.Out.WriteLine(n.Reachable
+                        ? $"{n.Name,-8} {n.Role,-18} read_only={(n.ReadOnly ? "ON " : "OFF")} gtid={n.CurrentPos}" +
+                          (r is null ? "" : $" source={view.SourceOf(n) ?? r.SourceHost + ":" + r.SourcePort} io={r.IoRunning} sql={r.SqlRunning} lag={(r.SecondsBehind is { } l ? $"{l}s" : "-")}" +
+                              (r.LastIoError.Length > 0 ? $" io_error=\"{r.LastIoError}\"" : "") + (r.LastSqlError.Length > 0 ? $" sql_error=\"{r.LastSqlError}\"" : ""))
+                        : $"{n.Name,-8} {n.Role,-18} {n.Error}");
+                }
+                foreach (var d in drift) io.Out.WriteLine($"drift: {d}");
+            }
+            return drift.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    private static Command Switchover(ConsoleIo io)
+    {
+        var command = new Command("switchover", "Planned switchover of the primary to a replica: pre-checks, then the move; rolled back on failure before promotion.");
+        var c = Options(command);
+        var to = new Option<string>("--to") { Description = "The replica to promote", Required = true };
+        var check = new Option<bool>("--check") { Description = "Run the pre-checks only; change nothing" };
+        command.Options.Add(to);
+        command.Options.Add(check);
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var ctx = await OpenAsync(parse, c, io, ct);
+            if (ctx is null) return ExitCodes.InvalidInput;
+            var target = parse.GetValue(to)!;
+            if (ctx.Cluster.Find(target) is null || target == ctx.Cluster.ExpectedPrimary)
+            {
+                io.Error.WriteLine($"--to: '{target}' is not a replica of '{ctx.Cluster.Topology}'.");
+                return ExitCodes.InvalidInput;
+            }
+            if (parse.GetValue(check))
+            {
+                var (_, checks) = await ctx.Operations.CheckSwitchoverAsync(ctx.Cluster, target, ct);
+                if (ctx.Json) io.Out.WriteLine(JsonSerializer.Serialize(checks, Json));
+                else foreach (var k in checks) io.Out.WriteLine($"{(k.Passed ? "PASS" : "FAIL")} {k.Name}: {k.Reason}");
+                return checks.All(k => k.Passed) ? ExitCodes.Ok : ExitCodes.Failure;
+            }
+            return Print(await ctx.Operations.SwitchoverAsync(ctx.Cluster, target, Actor.CommandLine(), ct), ctx.Json, io);
+        });
+        return command;
+    }
+
+    private static Command Failover(ConsoleIo io)
+    {
+        var command = new Command("failover", "Failover when the primary is unreachable: fence it, promote the most advanced eligible replica, repoint the others.");
+        var c = Options(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var ctx = await OpenAsync(parse, c, io, ct);
+            if (ctx is null) return ExitCodes.InvalidInput;
+            return Print(await ctx.Operations.FailoverAsync(ctx.Cluster, Actor.CommandLine(), ct), ctx.Json, io);
+        });
+        return command;
+    }
+
+    private static Command Rejoin(ConsoleIo io)
+    {
+        var command = new Command("rejoin", "Bring a node back as a read-only replica of the primary, or keep it out for a rebuild with the reason.");
+        var c = Options(command);
+        var node = new Argument<string>("NODE") { Description = "The node to rejoin" };
+        command.Arguments.Add(node);
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var ctx = await OpenAsync(parse, c, io, ct);
+            if (ctx is null) return ExitCodes.InvalidInput;
+            var n = parse.GetValue(node)!;
+            if (ctx.Cluster.Find(n) is null)
+            {
+                io.Error.WriteLine($"NODE: '{ctx.Cluster.Topology}' has no database node '{n}'.");
+                return ExitCodes.InvalidInput;
+            }
+            return Print(await ctx.Operations.RejoinAsync(ctx.Cluster, n, Actor.CommandLine(), ct), ctx.Json, io);
+        });
+        return command;
+    }
+
+    private static int Print(ReplicationOperationResult result, bool json, ConsoleIo io)
+    {
+        if (json) io.Out.WriteLine(JsonSerializer.Serialize(result, Json));
+        else
+        {
+            foreach (var k in result.Checks) io.Out.WriteLine($"{(k.Passed ? "PASS" : "FAIL")} {k.Name}: {k.Reason}");
+            var start = result.Timeline.FirstOrDefault()?.At;
+            foreach (var t in result.Timeline) io.Out.WriteLine($"+{(t.At - start!.Value).TotalMilliseconds,6:0}ms {(t.Ok ? "ok  " : "FAIL")} {t.Step}: {t.Detail}");
+            (result.Succeeded ? io.Out : io.Error).WriteLine(result.Summary);
+        }
+        return result.Succeeded ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+}
