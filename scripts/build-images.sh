@@ -52,6 +52,8 @@ ensure_base() {
   local mirror=${HAPORTAL_DEBIAN_MIRROR:-$(apt_mirror)} rootfs t0
   command -v debootstrap >/dev/null || { echo "debootstrap is missing: run scripts/start-docker.sh" >&2; exit 1; }
   rootfs=$(mktemp -d /var/tmp/haportal-rootfs.XXXXXX)
+  # mktemp makes the directory 0700, and tar carries that to the image's / : non-root users could use nothing.
+  chmod 0755 "$rootfs"
   trap 'rm -rf "$rootfs"' RETURN
   t0=$(now)
   say "creating $base with debootstrap from $mirror"
@@ -76,7 +78,8 @@ inputs_hash() {
       (cd "$repo" && find Portal Portal.Core -type f ! -path '*/bin/*' ! -path '*/obj/*' -print0 \
         | sort -z | xargs -0 sha256sum
        for f in Directory.Build.props Directory.Packages.props global.json NuGet.config nuget.config; do
-         [ -f "$f" ] && sha256sum "$f"; done)
+         if [ -f "$f" ]; then sha256sum "$f"; fi
+       done)
     fi
   } | sha256sum | cut -d' ' -f1
 }

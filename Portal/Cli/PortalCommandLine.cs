@@ -18,6 +18,7 @@ public static class PortalCommandLine
         var io = new ConsoleIo(stdout ?? Console.Out, stderr ?? Console.Error);
         var root = new RootCommand("HaPortal: run a highly available web stack. With no command, serves the portal.");
         foreach (var command in TopologyCommands.Create(io)) root.Subcommands.Add(command);
+        foreach (var command in DeployCommands.Create(io)) root.Subcommands.Add(command);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
