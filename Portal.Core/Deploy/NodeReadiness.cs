@@ -34,8 +34,8 @@ internal sealed class NodeReadiness(
             case NodeRole.Web:
                 await UntilAsync("answer GET /health", async t =>
                 {
-                    var (status, _) = await HttpGetAsync(StackConfig.WebPort, "/health", t).ConfigureAwait(false);
-                    return (status == 200, $"HTTP {status}");
+                    var (status, body) = await HttpGetAsync(StackConfig.WebPort, "/health", t).ConfigureAwait(false);
+                    return (status == 200, Describe(status, body));
                 }, ct).ConfigureAwait(false);
                 break;
             case NodeRole.LoadBalancer:
@@ -125,8 +125,8 @@ internal sealed class NodeReadiness(
         var lb = Spec.LoadBalancer;
         await UntilAsync($"answer GET {lb.HealthCheck.Path} through a web node", async t =>
         {
-            var (status, _) = await HttpGetAsync(StackConfig.LoadBalancerPort, lb.HealthCheck.Path, t).ConfigureAwait(false);
-            return (status == 200, $"HTTP {status}");
+            var (status, body) = await HttpGetAsync(StackConfig.LoadBalancerPort, lb.HealthCheck.Path, t).ConfigureAwait(false);
+            return (status == 200, Describe(status, body));
         }, ct).ConfigureAwait(false);
         if (!lb.Stats.Enabled) return;
         var servers = stack.Containers.Where(c => c.Role == NodeRole.Web).Select(c => c.Node).ToHashSet();
@@ -203,6 +203,9 @@ internal sealed class NodeReadiness(
             .Where(kv => kv.Length == 2 && !kv[0].TrimStart().StartsWith('*'))
             .GroupBy(kv => kv[0].Trim())
             .ToDictionary(g => g.Key, g => g.First()[1].Trim());
+
+    // Status 0: no HTTP answer at all; the body then holds the shell's error (connection refused, …).
+    private static string Describe(int status, string body) => status == 0 ? $"no answer ({Trim(body)})" : $"HTTP {status}";
 
     private static string Trim(string s) => s.Trim().ReplaceLineEndings(" ");
 }
