@@ -113,11 +113,13 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                     report("removing the old container");
                     await engine.RemoveContainerAsync(old, ct).ConfigureAwait(false);
                 }
-                var id = await engine.CreateContainerAsync(container.Definition, ct).ConfigureAwait(false);
-                if (!container.Files.IsEmpty) await engine.PutFilesAsync(id, container.Files, ct).ConfigureAwait(false);
-                await engine.StartContainerAsync(id, ct).ConfigureAwait(false);
+                await engine.CreateContainerAsync(container.Definition, ct).ConfigureAwait(false);
+                // By name from here on (unique on the engine, and what an operator recognises in a message).
+                var name = container.Definition.Name;
+                if (!container.Files.IsEmpty) await engine.PutFilesAsync(name, container.Files, ct).ConfigureAwait(false);
+                await engine.StartContainerAsync(name, ct).ConfigureAwait(false);
                 report("started; waiting until it serves");
-                await new NodeReadiness(engine, settings, time, stack, container, id, report).WaitAsync(ct).ConfigureAwait(false);
+                await new NodeReadiness(engine, settings, time, stack, container, name, report).WaitAsync(ct).ConfigureAwait(false);
                 break;
             case (PlanAction.Remove, PlanObject.Container):
                 await engine.RemoveContainerAsync(step.ObservedId ?? step.Name, ct).ConfigureAwait(false);

@@ -263,7 +263,9 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
     private static string? LabelOf(IDictionary<string, string>? labels, string key) =>
         labels is not null && labels.TryGetValue(key, out var value) ? value : null;
 
-    private static string Short(string id) => id.Length > 12 ? id[..12] : id;
+    // Ids are shortened the way the docker client shows them; names (also accepted everywhere) are kept.
+    private static string Short(string idOrName) =>
+        idOrName.Length == 64 && idOrName.All(char.IsAsciiHexDigitLower) ? idOrName[..12] : $"'{idOrName}'";
 
     private async Task<T> Guard<T>(string what, Func<Task<T>> action)
     {

@@ -7,6 +7,7 @@ namespace HaPortal.Core.Docker;
 /// planner and executor. Every listing is filtered on <see cref="EngineLabels.Topology"/>, so nothing
 /// the portal did not create is ever seen or touched. Implementations are thread-safe singletons;
 /// every method honours its cancellation token and reports failures as <see cref="ContainerEngineException"/>.
+/// Wherever a <c>containerId</c> is asked for, a container name works too, as in the Docker API.
 /// </summary>
 public interface IContainerEngine
 {

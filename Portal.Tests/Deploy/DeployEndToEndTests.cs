@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using HaPortal.Core.Deploy;
 using HaPortal.Core.Docker;
 using HaPortal.Core.Topology;
@@ -28,7 +29,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
     };
 
     [Fact(Timeout = 600_000)]
-    public async Task Apply_SmallStack_ServesBothNodesStickilyReplicatesAndDestroysCleanly()
+    public async Task Apply_SmallStack_ResumesAfterAFailedStepServesBothNodesStickilyReplicatesAndDestroysCleanly()
     {
         var ct = TestContext.Current.CancellationToken;
         var settings = new DeploySettings { PublishAddress = "127.0.0.1", ReadyTimeout = TimeSpan.FromSeconds(180) };
@@ -40,19 +41,31 @@ public class DeployEndToEndTests(ITestOutputHelper output)
 
         try
         {
-            var prepared = await deployer.PlanAsync(spec, ct);
-            Assert.Equal(8, prepared.Plan.Steps.Length);
-            var clock = Stopwatch.StartNew();
+            // Someone else holds the published port: the load balancer cannot start, everything before it can.
             var events = new List<DeployProgress>();
-            await foreach (var e in deployer.ApplyAsync(prepared, ct))
+            using (var squatter = new TcpListener(IPAddress.Loopback, port))
             {
-                events.Add(e);
-                output.WriteLine($"[{e.Elapsed.TotalSeconds,6:0.0}s] {e.Kind} {e.Step?.Name} {e.Message}");
+                squatter.Start();
+                var prepared = await deployer.PlanAsync(spec, ct);
+                Assert.Equal(8, prepared.Plan.Steps.Length);
+                var clock = Stopwatch.StartNew();
+                events.AddRange(await RunAsync(deployer.ApplyAsync(prepared, ct)));
+                output.WriteLine($"apply until the load balancer took {clock.Elapsed.TotalSeconds:0.0} s");
             }
-            output.WriteLine($"apply took {clock.Elapsed.TotalSeconds:0.0} s");
-            var last = events[^1];
-            Assert.True(last.Kind == DeployEventKind.Completed, last.Message);
-            Assert.Equal(8, last.Done.Length);
+            var failed = events[^1];
+            Assert.Equal(DeployEventKind.Failed, failed.Kind);
+            Assert.Equal("lb", failed.Step!.Node);
+            Assert.Contains($"Step 'create container {spec.Name}-lb' on node 'lb' failed", failed.Message);
+            Assert.Contains("address already in use", failed.Message);
+            Assert.Equal(7, failed.Done.Length);
+
+            // Applying again continues from what is there: only the load balancer is left to do.
+            var resumed = await deployer.PlanAsync(spec, ct);
+            var step = Assert.Single(resumed.Plan.Steps);
+            Assert.Equal((PlanAction.Recreate, "lb", "container is created"), (step.Action, step.Node, step.Reason));
+            var rest = await RunAsync(deployer.ApplyAsync(resumed, ct));
+            Assert.True(rest[^1].Kind == DeployEventKind.Completed, rest[^1].Message);
+            events.AddRange(rest);
 
             // Secrets never reach the progress stream.
             var secrets = StackSecrets.FromEnvironment(await engine.ReadEnvironmentAsync(
@@ -74,6 +87,17 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         }
         Assert.True((await engine.ObserveAsync(spec.Name, ct)).IsEmpty);
         Assert.DoesNotContain(spec.Name, await engine.ListTopologiesAsync(ct));
+    }
+
+    private async Task<List<DeployProgress>> RunAsync(IAsyncEnumerable<DeployProgress> progress)
+    {
+        var events = new List<DeployProgress>();
+        await foreach (var e in progress)
+        {
+            events.Add(e);
+            output.WriteLine($"[{e.Elapsed.TotalSeconds,6:0.0}s] {e.Kind} {e.Step?.Name} {e.Message}");
+        }
+        return events;
     }
 
     private static async Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct)
