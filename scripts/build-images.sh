@@ -106,7 +106,14 @@ build_role() {
     rm -f "$context.publish.log"
     say "published in $(( $(now) - t0 )) s"
   fi
+  local previous
+  previous=$(dk image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
   dk build -q --label "haportal.inputs=$hash" --label "haportal.role-image=$role" -t "$image" "$context" >/dev/null
+  # The image the tag moved away from: with the vfs driver every layer is a full copy, so do not keep it.
+  # Refused (and kept) while a container still uses it.
+  if [ -n "$previous" ] && [ "$previous" != "$(dk image inspect --format '{{.Id}}' "$image")" ]; then
+    dk image rm "$previous" >/dev/null 2>&1 || say "kept previous $image ($previous): still in use"
+  fi
   say "built $image in $(( $(now) - t0 )) s"
 }
 
