@@ -22,6 +22,7 @@ public static class PortalCommandLine
         root.Subcommands.Add(BackendCommands.Create(io));
         foreach (var command in ProxySqlCommands.Create(io)) root.Subcommands.Add(command);
         foreach (var command in ReplicationCommands.Create(io)) root.Subcommands.Add(command);
+        foreach (var command in DeployCommands.Create(io)) root.Subcommands.Add(command);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,0 +1,122 @@
+using System.Collections.Immutable;
+using HaPortal.Core.Docker;
+
+namespace HaPortal.Core.Deploy;
+
+public enum PlanAction { Create, Recreate, Remove }
+
+public enum PlanObject { Network, Volume, Container }
+
+/// <summary>
+/// One change. <see cref="Group"/> orders the plan: steps of one group run in parallel, groups run
+/// in ascending order. <see cref="ObservedId"/> is the engine object a recreate or remove replaces.
+/// </summary>
+public sealed record PlanStep(
+    PlanAction Action,
+    PlanObject Object,
+    string Name,
+    string? Node,
+    DeployTier Tier,
+    int Group,
+    string? Reason = null,
+    string? ObservedId = null)
+{
+    public override string ToString() =>
+        $"{Action.ToString().ToLowerInvariant()} {Object.ToString().ToLowerInvariant()} {Name}{(Reason is null ? "" : $" ({Reason})")}";
+}
+
+/// <summary>What an apply (or destroy) would do. <see cref="Problems"/> non-empty means it must not run.</summary>
+public sealed record DeployPlan(string Topology, ImmutableArray<PlanStep> Steps, ImmutableArray<string> Problems)
+{
+    public bool IsEmpty => Steps.IsEmpty;
+    public bool CanApply => Problems.IsEmpty;
+}
+
+/// <summary>Pure: desired stack + observed labelled objects (+ ids of the images now present) → plan.</summary>
+public static class DeployPlanner
+{
+    private const int RemoveContainersGroup = 10;
+    private const int RemoveNetworksGroup = 20;
+    private const int RemoveVolumesGroup = 21;
+
+    /// <param name="imageIds">Image name → id on the engine, for every image the desired stack uses; missing or null: absent.</param>
+    public static DeployPlan Plan(DesiredStack desired, ObservedStack observed, IReadOnlyDictionary<string, string?> imageIds)
+    {
+        var problems = desired.Images
+            .Where(image => imageIds.GetValueOrDefault(image) is null)
+            .Select(image => $"Image '{image}' is not present on the engine (and no registry is used); build it with scripts/build-images.sh or name another image.")
+            .ToImmutableArray();
+
+        var steps = ImmutableArray.CreateBuilder<PlanStep>();
+        if (!observed.Networks.Any(n => n.Name == desired.Network))
+            steps.Add(new PlanStep(PlanAction.Create, PlanObject.Network, desired.Network, null, DeployTier.Network, (int)DeployTier.Network));
+        foreach (var volume in desired.Volumes.Where(v => !observed.Volumes.Any(o => o.Name == v.Name)))
+            steps.Add(new PlanStep(PlanAction.Create, PlanObject.Volume, volume.Name, volume.Node, DeployTier.Network, (int)DeployTier.Network));
+
+        var claimed = new HashSet<string>();
+        foreach (var want in desired.Containers.OrderBy(c => c.Tier))
+        {
+            var have = observed.Containers.FirstOrDefault(c => c.Name == want.Definition.Name);
+            if (have is null)
+            {
+                steps.Add(new PlanStep(PlanAction.Create, PlanObject.Container, want.Definition.Name, want.Node, want.Tier, (int)want.Tier));
+                continue;
+            }
+            claimed.Add(have.Id);
+            var reasons = Differences(want, have, imageIds.GetValueOrDefault(want.Definition.Image));
+            if (reasons.Count > 0)
+                steps.Add(new PlanStep(PlanAction.Recreate, PlanObject.Container, want.Definition.Name, want.Node, want.Tier,
+                    (int)want.Tier, string.Join("; ", reasons), have.Id));
+        }
+
+        // Leftovers go after everything new is in place, the load balancer first so no traffic reaches a node being removed.
+        foreach (var extra in observed.Containers.Where(c => !claimed.Contains(c.Id)))
+        {
+            var tier = DesiredStackBuilder.TierOfRoleLabel(extra.Role);
+            steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Container, extra.Name, extra.Node, tier,
+                RemoveContainersGroup + (DeployTier.LoadBalancer - tier), "not in the topology", extra.Id));
+        }
+        foreach (var extra in observed.Networks.Where(n => n.Name != desired.Network))
+            steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Network, extra.Name, null, DeployTier.Network, RemoveNetworksGroup, "not in the topology", extra.Id));
+        // Volumes of removed database nodes are kept: data goes only on an explicit destroy --volumes.
+
+        return new DeployPlan(desired.Topology, [.. steps.OrderBy(s => s.Group)], problems);
+    }
+
+    /// <summary>Removes everything the topology owns: load balancer first, then web nodes, router, databases, network; volumes when asked.</summary>
+    public static DeployPlan PlanDestroy(ObservedStack observed, bool includeVolumes)
+    {
+        var steps = ImmutableArray.CreateBuilder<PlanStep>();
+        foreach (var c in observed.Containers)
+        {
+            var tier = DesiredStackBuilder.TierOfRoleLabel(c.Role);
+            steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Container, c.Name, c.Node, tier,
+                RemoveContainersGroup + (DeployTier.LoadBalancer - tier), "destroy", c.Id));
+        }
+        foreach (var n in observed.Networks)
+            steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Network, n.Name, null, DeployTier.Network, RemoveNetworksGroup, "destroy", n.Id));
+        if (includeVolumes)
+            foreach (var v in observed.Volumes)
+                steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Volume, v.Name, v.Node, DeployTier.Network, RemoveVolumesGroup, "destroy --volumes", v.Name));
+        return new DeployPlan(observed.Topology, [.. steps.OrderBy(s => s.Group)], []);
+    }
+
+    private static List<string> Differences(DesiredContainer want, EngineContainer have, string? imageId)
+    {
+        var reasons = new List<string>();
+        var haveImage = have.Label(EngineLabels.Image) ?? have.Image;
+        if (haveImage != want.Definition.Image)
+            reasons.Add($"image changed: {haveImage} → {want.Definition.Image}");
+        else if (imageId is not null && have.ImageId != imageId)
+            reasons.Add($"image {want.Definition.Image} was rebuilt");
+        if (have.Label(EngineLabels.ConfigHash) != want.ConfigHash)
+            reasons.Add("config changed");
+        if (have.Label(EngineLabels.SettingsHash) != want.SettingsHash)
+            reasons.Add("settings changed");
+        if (have.Label(EngineLabels.Role) != DesiredStackBuilder.RoleLabel(want.Role))
+            reasons.Add($"role changed: {have.Role} → {DesiredStackBuilder.RoleLabel(want.Role)}");
+        if (!have.IsRunning && reasons.Count == 0)
+            reasons.Add($"container is {have.State}");
+        return reasons;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+
+namespace HaPortal.Core.Deploy;
+
+/// <summary>How a topology maps onto an engine: image names per role and where ports are published.</summary>
+public sealed record DeploySettings
+{
+    public const string Section = "Deploy";
+
+    public string LoadBalancerImage { get; init; } = "haportal/haproxy:dev";
+    public string WebImage { get; init; } = "haportal/web:dev";
+    public string DatabaseImage { get; init; } = "haportal/mariadb:dev";
+    public string RouterImage { get; init; } = "proxysql/proxysql:2.6.5";
+    public string KeepalivedImage { get; init; } = "haportal/keepalived:dev";
+
+    /// <summary>Host address the load balancer's port is published on; tests use 127.0.0.1. Stats are always on 127.0.0.1.</summary>
+    public string PublishAddress { get; init; } = "0.0.0.0";
+
+    /// <summary>Longest wait for one node to become ready (a query answered, an HTTP check passed).</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
+}
+
+/// <summary>
+/// Passwords of one stack, generated per topology. Never logged, never part of a plan or a hash;
+/// they reach containers only as environment variables.
+/// </summary>
+public sealed record StackSecrets(string ReplicationPassword, string AppPassword, string MonitorPassword)
+{
+    public const string ReplicationVariable = "HAPORTAL_REPL_PASSWORD";
+    public const string AppVariable = "HAPORTAL_APP_PASSWORD";
+    public const string MonitorVariable = "HAPORTAL_MONITOR_PASSWORD";
+    public static readonly ImmutableArray<string> Variables = [ReplicationVariable, AppVariable, MonitorVariable];
+
+    /// <summary>32 random bytes as hex: safe unquoted in SQL strings, shell and connection strings.</summary>
+    public static StackSecrets Generate() => new(NewPassword(), NewPassword(), NewPassword());
+
+    /// <summary>The secrets carried by a running primary's environment, or null when any is missing.</summary>
+    public static StackSecrets? FromEnvironment(IReadOnlyDictionary<string, string> env) =>
+        env.TryGetValue(ReplicationVariable, out var repl) && env.TryGetValue(AppVariable, out var app)
+        && env.TryGetValue(MonitorVariable, out var monitor)
+            ? new StackSecrets(repl, app, monitor)
+            : null;
+
+    private static string NewPassword() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    public override string ToString() => "StackSecrets { *** }";
+}

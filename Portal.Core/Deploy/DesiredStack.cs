@@ -1,0 +1,189 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using HaPortal.Core.Docker;
+using HaPortal.Core.Topology;
+
+namespace HaPortal.Core.Deploy;
+
+/// <summary>Dependency order of a deploy; within a tier, steps run in parallel.</summary>
+public enum DeployTier { Network = 0, Primary = 1, Replicas = 2, Router = 3, Web = 4, LoadBalancer = 5 }
+
+/// <summary>One container the topology asks for, fully resolved: definition, files and the hashes the planner compares.</summary>
+public sealed record DesiredContainer(
+    string Node,
+    NodeRole Role,
+    DeployTier Tier,
+    ContainerDefinition Definition,
+    ImmutableArray<ContainerFile> Files,
+    string ConfigHash,
+    string SettingsHash);
+
+public sealed record DesiredVolume(string Name, string Node);
+
+/// <summary>What the engine should hold for one topology.</summary>
+public sealed record DesiredStack(
+    TopologySpec Spec,
+    string Network,
+    ImmutableArray<DesiredVolume> Volumes,
+    ImmutableArray<DesiredContainer> Containers)
+{
+    public string Topology => Spec.Name;
+    public ImmutableArray<string> Images => [.. Containers.Select(c => c.Definition.Image).Distinct()];
+}
+
+/// <summary>Turns a validated topology into a <see cref="DesiredStack"/>: names, labels, environment, files.</summary>
+public static class DesiredStackBuilder
+{
+    public const string LoadBalancerNode = "lb";
+
+    public static string NetworkName(string topology) => $"haportal-{topology}";
+    public static string ContainerName(string topology, string node) => $"{topology}-{node}";
+    public static string VolumeName(string topology, string node) => $"{topology}-{node}-data";
+
+    public static string RoleLabel(NodeRole role) => role switch
+    {
+        NodeRole.LoadBalancer => "load-balancer",
+        NodeRole.Web => "web",
+        NodeRole.Router => "router",
+        NodeRole.Primary => "primary",
+        NodeRole.Replica => "replica",
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
+    };
+
+    public static DeployTier TierOfRoleLabel(string? role) => role switch
+    {
+        "load-balancer" => DeployTier.LoadBalancer,
+        "web" => DeployTier.Web,
+        "router" => DeployTier.Router,
+        "primary" => DeployTier.Primary,
+        "replica" => DeployTier.Replicas,
+        _ => DeployTier.Network,
+    };
+
+    /// <summary>
+    /// Builds the desired containers. A router tier is not deployed yet: with one, the web nodes would
+    /// still be given the primary, so such a topology is refused by <see cref="Unsupported"/> first.
+    /// </summary>
+    public static DesiredStack Build(TopologySpec spec, DeploySettings settings, StackSecrets secrets)
+    {
+        var network = NetworkName(spec.Name);
+        var db = spec.Database;
+        var primary = db.Primary ?? throw new ArgumentException("The topology has no primary database.", nameof(spec));
+        var containers = ImmutableArray.CreateBuilder<DesiredContainer>();
+        var volumes = ImmutableArray.CreateBuilder<DesiredVolume>();
+
+        var dbNodes = new List<(DbNodeSpec Node, bool Replica)> { (primary, false) };
+        dbNodes.AddRange(db.Replicas.Select(r => (r, true)));
+        for (var i = 0; i < dbNodes.Count; i++)
+        {
+            var (node, replica) = dbNodes[i];
+            var volume = VolumeName(spec.Name, node.Name);
+            volumes.Add(new DesiredVolume(volume, node.Name));
+            var secretEnv = replica
+                ? ImmutableSortedDictionary<string, string>.Empty.Add(StackSecrets.ReplicationVariable, secrets.ReplicationPassword)
+                : ImmutableSortedDictionary<string, string>.Empty
+                    .Add(StackSecrets.ReplicationVariable, secrets.ReplicationPassword)
+                    .Add(StackSecrets.AppVariable, secrets.AppPassword)
+                    .Add(StackSecrets.MonitorVariable, secrets.MonitorPassword);
+            containers.Add(Container(spec, settings, node.Name, replica ? NodeRole.Replica : NodeRole.Primary,
+                settings.DatabaseImage, network,
+                env: ImmutableSortedDictionary<string, string>.Empty,
+                secretEnv,
+                files: [new ContainerFile("/etc/mysql/mariadb.conf.d/99-haportal.cnf", StackConfig.MariaDbCnf(spec, i + 1, replica))],
+                ports: [],
+                volumes: [new VolumeMount(volume, "/var/lib/mysql")]));
+        }
+
+        foreach (var web in spec.Web.Nodes)
+        {
+            var env = ImmutableSortedDictionary<string, string>.Empty
+                .Add("HAPORTAL_NODE_NAME", web.Name)
+                .Add("HAPORTAL_TOPOLOGY", spec.Name);
+            var secretEnv = ImmutableSortedDictionary<string, string>.Empty
+                .Add("ConnectionStrings__App",
+                    $"Server={primary.Name};Port=3306;Database={db.AppSchema};User ID={db.AppUser};Password={secrets.AppPassword}");
+            containers.Add(Container(spec, settings, web.Name, NodeRole.Web, settings.WebImage, network, env, secretEnv,
+                files: [], ports: [], volumes: []));
+        }
+
+        var lb = spec.LoadBalancer;
+        var ports = ImmutableArray.Create(new PublishedPort(StackConfig.LoadBalancerPort, settings.PublishAddress, lb.PublishPort));
+        if (lb.Stats.Enabled) ports = ports.Add(new PublishedPort(StackConfig.StatsPort, "127.0.0.1", lb.Stats.PublishPort));
+        containers.Add(Container(spec, settings, LoadBalancerNode, NodeRole.LoadBalancer, settings.LoadBalancerImage, network,
+            ImmutableSortedDictionary<string, string>.Empty, ImmutableSortedDictionary<string, string>.Empty,
+            files: [new ContainerFile("/etc/haproxy/haproxy.cfg", StackConfig.HaproxyCfg(spec))],
+            ports, volumes: []));
+
+        return new DesiredStack(spec, network, volumes.ToImmutable(), containers.ToImmutable());
+    }
+
+    /// <summary>Why this topology cannot be deployed by this version, one line per reason; empty when it can.</summary>
+    public static ImmutableArray<string> Unsupported(TopologySpec spec)
+    {
+        var problems = ImmutableArray.CreateBuilder<string>();
+        if (spec.SqlRouter is { Nodes.Length: > 0 })
+            problems.Add("sqlRouter: deploying a ProxySQL tier is not implemented yet; remove sqlRouter to deploy web nodes against the primary.");
+        if (spec.Database.Flavor != DatabaseFlavor.MariaDb)
+            problems.Add($"database.flavor: only mariadb is deployed so far, not {spec.Database.Flavor}.");
+        if (spec.Database.Primary is null)
+            problems.Add("database.primary: a deploy needs a primary database.");
+        return problems.ToImmutable();
+    }
+
+    public static IReadOnlyDictionary<string, string> NetworkLabels(string topology) =>
+        new Dictionary<string, string> { [EngineLabels.Topology] = topology, [EngineLabels.Role] = "network" };
+
+    public static IReadOnlyDictionary<string, string> VolumeLabels(string topology, string node) =>
+        new Dictionary<string, string> { [EngineLabels.Topology] = topology, [EngineLabels.Role] = "data", [EngineLabels.Node] = node };
+
+    private static DesiredContainer Container(
+        TopologySpec spec, DeploySettings settings, string node, NodeRole role, string image, string network,
+        ImmutableSortedDictionary<string, string> env, ImmutableSortedDictionary<string, string> secretEnv,
+        ImmutableArray<ContainerFile> files, ImmutableArray<PublishedPort> ports, ImmutableArray<VolumeMount> volumes)
+    {
+        _ = settings;
+        var configHash = Hash(files.OrderBy(f => f.Path, StringComparer.Ordinal).Select(f => $"{f.Path}\0{f.Mode}\0{f.Content}"));
+        var settingsHash = Hash(
+            [
+                $"image={image}",
+                $"network={network}",
+                .. env.Select(kv => $"env {kv.Key}={kv.Value}"),
+                // A one-way fingerprint of each secret: a changed password recreates its users, the value never shows.
+                .. secretEnv.Select(kv => $"secret {kv.Key}={Hash([kv.Value])}"),
+                .. ports.Select(p => $"port {p.ContainerPort} {p.HostAddress}:{p.HostPort}"),
+                .. volumes.Select(v => $"volume {v.Volume}:{v.ContainerPath}"),
+            ]);
+        var definition = new ContainerDefinition
+        {
+            Name = ContainerName(spec.Name, node),
+            Hostname = node,
+            Image = image,
+            Network = network,
+            NetworkAliases = [node],
+            Labels = ImmutableDictionary<string, string>.Empty
+                .Add(EngineLabels.Topology, spec.Name)
+                .Add(EngineLabels.Role, RoleLabel(role))
+                .Add(EngineLabels.Node, node)
+                .Add(EngineLabels.Image, image)
+                .Add(EngineLabels.ConfigHash, configHash)
+                .Add(EngineLabels.SettingsHash, settingsHash),
+            Environment = env,
+            SecretEnvironment = secretEnv,
+            Ports = ports,
+            Volumes = volumes,
+        };
+        var tier = role switch
+        {
+            NodeRole.Primary => DeployTier.Primary,
+            NodeRole.Replica => DeployTier.Replicas,
+            NodeRole.Router => DeployTier.Router,
+            NodeRole.Web => DeployTier.Web,
+            _ => DeployTier.LoadBalancer,
+        };
+        return new DesiredContainer(node, role, tier, definition, files, configHash, settingsHash);
+    }
+
+    private static string Hash(IEnumerable<string> parts) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))))[..16];
+}

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text;
+using HaPortal.Core.Docker;
+using HaPortal.Core.Topology;
+
+namespace HaPortal.Core.Deploy;
+
+/// <summary>
+/// Waits until one freshly started container really serves, and bootstraps the databases on the way:
+/// a SQL query answered (then users, schema, replication), an HTTP check passed. Everything runs
+/// through the engine's exec, so it works the same against a remote engine. Passwords stay in the
+/// containers' environment: commands refer to the variables, never to the values.
+/// </summary>
+internal sealed class NodeReadiness(
+    IContainerEngine engine, DeploySettings settings, TimeProvider time,
+    DesiredStack stack, DesiredContainer node, string containerId, Action<string> report)
+{
+    public const string ReplicationUser = "repl";
+    public const string MonitorUser = "monitor";
+
+    public async Task WaitAsync(CancellationToken ct)
+    {
+        switch (node.Role)
+        {
+            case NodeRole.Primary:
+                await WaitForSqlAsync(ct).ConfigureAwait(false);
+                await RunSqlAsync("create users and schema", PrimaryBootstrapSql(), ct).ConfigureAwait(false);
+                break;
+            case NodeRole.Replica:
+                await WaitForSqlAsync(ct).ConfigureAwait(false);
+                await RunSqlAsync("start replication", ReplicaBootstrapSql(), ct).ConfigureAwait(false);
+                await WaitForReplicationAsync(ct).ConfigureAwait(false);
+                break;
+            case NodeRole.Web:
+                await UntilAsync("answer GET /health", async t =>
+                {
+                    var (status, body) = await HttpGetAsync(StackConfig.WebPort, "/health", t).ConfigureAwait(false);
+                    return (status == 200, Describe(status, body));
+                }, ct).ConfigureAwait(false);
+                break;
+            case NodeRole.LoadBalancer:
+                await WaitForLoadBalancerAsync(ct).ConfigureAwait(false);
+                break;
+            default:
+                throw new DeployStepException($"No readiness check for role {node.Role}.");
+        }
+    }
+
+    private TopologySpec Spec => stack.Spec;
+
+    private Task WaitForSqlAsync(CancellationToken ct) =>
+        UntilAsync("answer SELECT 1", async t =>
+        {
+            var r = await engine.ExecAsync(containerId, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT 1"], t).ConfigureAwait(false);
+            return (r.Succeeded && r.Stdout.Trim() == "1", Trim(r.Stderr));
+        }, ct);
+
+    private string PrimaryBootstrapSql()
+    {
+        var db = Spec.Database;
+        return $"""
+            SET SESSION sql_log_bin = 0;
+            DELETE FROM mysql.global_priv WHERE User = '';
+            FLUSH PRIVILEGES;
+            SET SESSION sql_log_bin = 1;
+            CREATE USER IF NOT EXISTS '{ReplicationUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.ReplicationVariable)}';
+            ALTER USER '{ReplicationUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.ReplicationVariable)}';
+            GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '{ReplicationUser}'@'%';
+            CREATE USER IF NOT EXISTS '{MonitorUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.MonitorVariable)}';
+            ALTER USER '{MonitorUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.MonitorVariable)}';
+            GRANT REPLICATION CLIENT ON *.* TO '{MonitorUser}'@'%';
+            CREATE DATABASE IF NOT EXISTS `{db.AppSchema}`;
+            CREATE USER IF NOT EXISTS '{db.AppUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.AppVariable)}';
+            ALTER USER '{db.AppUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.AppVariable)}';
+            GRANT ALL PRIVILEGES ON `{db.AppSchema}`.* TO '{db.AppUser}'@'%';
+            """;
+    }
+
+    // Local changes stay out of the binlog: the replica's history must be exactly the primary's (gtid-strict-mode).
+    private string ReplicaBootstrapSql() => $"""
+        SET SESSION sql_log_bin = 0;
+        DELETE FROM mysql.global_priv WHERE User = '';
+        FLUSH PRIVILEGES;
+        STOP SLAVE;
+        CHANGE MASTER TO MASTER_HOST = '{Spec.Database.Primary!.Name}', MASTER_PORT = 3306, MASTER_USER = '{ReplicationUser}',
+            MASTER_PASSWORD = '{Secret(StackSecrets.ReplicationVariable)}', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;
+        SET GLOBAL read_only = ON;
+        START SLAVE;
+        """;
+
+    private async Task WaitForReplicationAsync(CancellationToken ct)
+    {
+        await UntilAsync("replicate (IO and SQL threads running, lag 0)", async t =>
+        {
+            var r = await engine.ExecAsync(containerId, ["mariadb", "--batch", "-e", "SHOW SLAVE STATUS\\G"], t).ConfigureAwait(false);
+            if (!r.Succeeded) return (false, Trim(r.Stderr));
+            var status = ParseVertical(r.Stdout);
+            var io = status.GetValueOrDefault("Slave_IO_Running");
+            var sql = status.GetValueOrDefault("Slave_SQL_Running");
+            var lag = status.GetValueOrDefault("Seconds_Behind_Master");
+            if (sql == "No" && status.GetValueOrDefault("Last_SQL_Errno") is { } errno && errno != "0")
+                throw new DeployStepException($"Replication SQL thread stopped: {status.GetValueOrDefault("Last_SQL_Error")}");
+            var detail = $"IO {io}, SQL {sql}, lag {lag}; {status.GetValueOrDefault("Last_IO_Error")}".TrimEnd(' ', ';');
+            return (io == "Yes" && sql == "Yes" && lag == "0", detail);
+        }, ct).ConfigureAwait(false);
+
+        // Lag 0 is measured on events already fetched; wait for the primary's position itself.
+        var primary = DesiredStackBuilder.ContainerName(stack.Topology, Spec.Database.Primary!.Name);
+        var pos = await engine.ExecAsync(primary, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@gtid_binlog_pos"], ct).ConfigureAwait(false);
+        if (!pos.Succeeded) throw new DeployStepException($"Could not read the primary's GTID position: {Trim(pos.Stderr)}");
+        var gtid = pos.Stdout.Trim();
+        if (gtid.Length == 0) return;
+        var seconds = (int)Math.Max(1, settings.ReadyTimeout.TotalSeconds);
+        await UntilAsync($"reach the primary's GTID position {gtid}", async t =>
+        {
+            var r = await engine.ExecAsync(containerId,
+                ["mariadb", "--batch", "--skip-column-names", "-e", $"SELECT MASTER_GTID_WAIT('{gtid}', {seconds})"], t).ConfigureAwait(false);
+            return (r.Succeeded && r.Stdout.Trim() == "0", Trim(r.Stdout + r.Stderr));
+        }, ct).ConfigureAwait(false);
+        report($"replicating, at {gtid}");
+    }
+
+    private async Task WaitForLoadBalancerAsync(CancellationToken ct)
+    {
+        var lb = Spec.LoadBalancer;
+        await UntilAsync($"answer GET {lb.HealthCheck.Path} through a web node", async t =>
+        {
+            var (status, body) = await HttpGetAsync(StackConfig.LoadBalancerPort, lb.HealthCheck.Path, t).ConfigureAwait(false);
+            return (status == 200, Describe(status, body));
+        }, ct).ConfigureAwait(false);
+        if (!lb.Stats.Enabled) return;
+        var servers = stack.Containers.Where(c => c.Role == NodeRole.Web).Select(c => c.Node).ToHashSet();
+        await UntilAsync("see every web node UP", async t =>
+        {
+            var (status, body) = await HttpGetAsync(StackConfig.StatsPort, "/;csv", t).ConfigureAwait(false);
+            if (status != 200) return (false, $"stats HTTP {status}");
+            var states = body.Split('\n')
+                .Select(l => l.Split(','))
+                .Where(f => f.Length > 17 && f[0] == "web_nodes" && servers.Contains(f[1]))
+                .ToDictionary(f => f[1], f => f[17]);
+            var down = servers.Where(s => states.GetValueOrDefault(s) != "UP").Order(StringComparer.Ordinal).ToList();
+            return (down.Count == 0, down.Count == 0 ? "" : $"not UP yet: {string.Join(", ", down.Select(d => $"{d} ({states.GetValueOrDefault(d, "missing")})"))}");
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A plain HTTP/1.0 GET from inside the container (bash's /dev/tcp: no curl needed in the image).</summary>
+    private async Task<(int Status, string Body)> HttpGetAsync(int port, string path, CancellationToken ct)
+    {
+        const string script = "exec 3<>/dev/tcp/127.0.0.1/$0 && printf 'GET %s HTTP/1.0\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' \"$1\" >&3 && cat <&3";
+        var r = await engine.ExecAsync(containerId, ["bash", "-c", script, port.ToString(CultureInfo.InvariantCulture), path], ct).ConfigureAwait(false);
+        if (!r.Succeeded) return (0, r.Stderr);
+        var head = r.Stdout.Split('\n', 2)[0].Split(' ');
+        var status = head.Length > 1 && int.TryParse(head[1], out var s) ? s : 0;
+        var bodyAt = r.Stdout.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        return (status, bodyAt < 0 ? "" : r.Stdout[(bodyAt + 4)..]);
+    }
+
+    private async Task RunSqlAsync(string what, string sql, CancellationToken ct)
+    {
+        var r = await engine.ExecAsync(containerId, ["sh", "-c", "mariadb --batch <<HAPORTAL_SQL\n" + ShellHeredoc(sql) + "\nHAPORTAL_SQL\n"], ct).ConfigureAwait(false);
+        if (!r.Succeeded) throw new DeployStepException($"Could not {what}: {Trim(r.Stderr)}");
+        report(what + ": done");
+    }
+
+    /// <summary>Repeats a probe until it passes, the container stops, or <see cref="DeploySettings.ReadyTimeout"/> runs out.</summary>
+    private async Task UntilAsync(string what, Func<CancellationToken, Task<(bool Ok, string Detail)>> probe, CancellationToken ct)
+    {
+        var deadline = time.GetTimestamp();
+        var last = "";
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var (ok, detail) = await probe(ct).ConfigureAwait(false);
+            if (ok)
+            {
+                report($"{what}: ok");
+                return;
+            }
+            if (detail != last && detail.Length > 0) report($"{what}: {detail}");
+            last = detail;
+            var health = await engine.InspectHealthAsync(containerId, ct).ConfigureAwait(false);
+            if (!health.IsRunning)
+                throw new DeployStepException($"Container stopped ({health.State}, exit code {health.ExitCode}) before it could {what}; last answer: {last}");
+            if (time.GetElapsedTime(deadline) > settings.ReadyTimeout)
+                throw new DeployStepException($"Did not {what} within {settings.ReadyTimeout.TotalSeconds:0} s; last answer: {last}");
+            await Task.Delay(DeployExecutor.PollInterval, time, ct).ConfigureAwait(false);
+        }
+    }
+
+    // Placeholders become ${VAR} after escaping, so the shell expands them inside the container only.
+    private static string Secret(string variable) => "\u0001" + variable + "\u0002";
+
+    internal static string ShellHeredoc(string sql)
+    {
+        var escaped = new StringBuilder(sql.Length)
+            .Append(sql).Replace("\\", "\\\\").Replace("`", "\\`").Replace("$", "\\$").ToString();
+        return escaped.Replace("\u0001", "${").Replace("\u0002", "}");
+    }
+
+    internal static Dictionary<string, string> ParseVertical(string output) =>
+        output.Split('\n')
+            .Select(l => l.Split(':', 2))
+            .Where(kv => kv.Length == 2 && !kv[0].TrimStart().StartsWith('*'))
+            .GroupBy(kv => kv[0].Trim())
+            .ToDictionary(g => g.Key, g => g.First()[1].Trim());
+
+    // Status 0: no HTTP answer at all; the body then holds the shell's error (connection refused, …).
+    private static string Describe(int status, string body) => status == 0 ? $"no answer ({Trim(body)})" : $"HTTP {status}";
+
+    private static string Trim(string s) => s.Trim().ReplaceLineEndings(" ");
+}
+

@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using HaPortal.Core.Docker;
+using HaPortal.Core.Topology;
+
+namespace HaPortal.Core.Deploy;
+
+/// <summary>A plan together with the desired stack it was made for (null when the topology cannot be deployed).</summary>
+public sealed record PreparedDeploy(DeployPlan Plan, DesiredStack? Desired);
+
+public sealed record NodeStatus(string Node, string Role, string Container, string Image, string State, string? Health, long RestartCount);
+
+/// <summary>What one topology has on the engine now.</summary>
+public sealed record StackStatus(string Topology, ImmutableArray<NodeStatus> Nodes, ImmutableArray<string> Networks, ImmutableArray<string> Volumes)
+{
+    public bool Exists => !Nodes.IsEmpty || !Networks.IsEmpty || !Volumes.IsEmpty;
+}
+
+/// <summary>
+/// Plan, apply, destroy and status of topologies on one engine: reads what is there, builds what
+/// should be, and hands the difference to <see cref="DeployExecutor"/>. Singleton; thread-safe.
+/// </summary>
+public sealed class StackDeployer(IContainerEngine engine, DeploySettings settings, TimeProvider time)
+{
+    public IContainerEngine Engine => engine;
+
+    /// <summary>Plans an apply. Secrets come from the running primary when there is one, otherwise fresh ones are generated.</summary>
+    public async Task<PreparedDeploy> PlanAsync(TopologySpec spec, CancellationToken ct)
+    {
+        var unsupported = DesiredStackBuilder.Unsupported(spec);
+        if (!unsupported.IsEmpty) return new PreparedDeploy(new DeployPlan(spec.Name, [], unsupported), null);
+
+        var observed = await engine.ObserveAsync(spec.Name, ct).ConfigureAwait(false);
+        var secrets = await SecretsAsync(observed, ct).ConfigureAwait(false);
+        var desired = DesiredStackBuilder.Build(spec, settings, secrets);
+        var imageIds = new Dictionary<string, string?>();
+        foreach (var image in desired.Images)
+            imageIds[image] = await engine.ImageIdAsync(image, ct).ConfigureAwait(false);
+        return new PreparedDeploy(DeployPlanner.Plan(desired, observed, imageIds), desired);
+    }
+
+    public IAsyncEnumerable<DeployProgress> ApplyAsync(PreparedDeploy prepared, CancellationToken ct) =>
+        new DeployExecutor(engine, settings, time).RunAsync(prepared.Plan, prepared.Desired, ct);
+
+    public async Task<DeployPlan> PlanDestroyAsync(string topology, bool includeVolumes, CancellationToken ct) =>
+        DeployPlanner.PlanDestroy(await engine.ObserveAsync(topology, ct).ConfigureAwait(false), includeVolumes);
+
+    public IAsyncEnumerable<DeployProgress> DestroyAsync(DeployPlan destroyPlan, CancellationToken ct) =>
+        new DeployExecutor(engine, settings, time).RunAsync(destroyPlan, null, ct);
+
+    public async Task<StackStatus> StatusAsync(string topology, CancellationToken ct)
+    {
+        var observed = await engine.ObserveAsync(topology, ct).ConfigureAwait(false);
+        var nodes = ImmutableArray.CreateBuilder<NodeStatus>();
+        foreach (var c in observed.Containers.OrderBy(c => DesiredStackBuilder.TierOfRoleLabel(c.Role)).ThenBy(c => c.Node, StringComparer.Ordinal))
+        {
+            var health = await engine.InspectHealthAsync(c.Id, ct).ConfigureAwait(false);
+            nodes.Add(new NodeStatus(c.Node, c.Role, c.Name, c.Label(EngineLabels.Image) ?? c.Image, health.State, health.Health, health.RestartCount));
+        }
+        return new StackStatus(topology, nodes.ToImmutable(),
+            [.. observed.Networks.Select(n => n.Name)], [.. observed.Volumes.Select(v => v.Name)]);
+    }
+
+    private async Task<StackSecrets> SecretsAsync(ObservedStack observed, CancellationToken ct)
+    {
+        // Until secrets are stored encrypted with the topology, the running primary is where they live.
+        var primary = observed.Containers.FirstOrDefault(c => c.Role == DesiredStackBuilder.RoleLabel(NodeRole.Primary));
+        if (primary is null) return StackSecrets.Generate();
+        var env = await engine.ReadEnvironmentAsync(primary.Id, StackSecrets.Variables, ct).ConfigureAwait(false);
+        return StackSecrets.FromEnvironment(env) ?? StackSecrets.Generate();
+    }
+}

@@ -1,0 +1,313 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Formats.Tar;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace HaPortal.Core.Docker;
+
+public sealed class ContainerEngineOptions
+{
+    public const string Section = "Docker";
+    public static readonly Uri LocalSocket = new("unix:///var/run/docker.sock");
+
+    /// <summary>Docker endpoint: unix:///var/run/docker.sock (default), tcp://host:2375, npipe://./pipe/docker_engine.</summary>
+    public Uri Endpoint { get; set; } = LocalSocket;
+}
+
+/// <summary>One <see cref="DockerClient"/> per endpoint for the life of the process: clients hold connection pools.</summary>
+public static class DockerClients
+{
+    private static readonly ConcurrentDictionary<Uri, Lazy<DockerClient>> Clients = new();
+
+    public static DockerClient For(Uri endpoint) =>
+        Clients.GetOrAdd(endpoint, e => new Lazy<DockerClient>(() => new DockerClientConfiguration(e).CreateClient())).Value;
+}
+
+/// <summary><see cref="IContainerEngine"/> over Docker.DotNet. Transport types stay in this class.</summary>
+public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEngine
+{
+    private readonly DockerClient _client = DockerClients.For(options.Endpoint);
+
+    public Uri Endpoint => options.Endpoint;
+
+    public Task<ObservedStack> ObserveAsync(string topology, CancellationToken ct) => Guard($"list objects of topology '{topology}'", async () =>
+    {
+        var filter = LabelFilter($"{EngineLabels.Topology}={topology}");
+        var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }, ct).ConfigureAwait(false);
+        var networks = await _client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }, ct).ConfigureAwait(false);
+        var volumes = await _client.Volumes.ListAsync(new VolumesListParameters { Filters = filter }, ct).ConfigureAwait(false);
+        return new ObservedStack(
+            topology,
+            [.. containers.Select(ToContainer).OrderBy(c => c.Name, StringComparer.Ordinal)],
+            [.. networks.Select(n => new EngineNetwork(n.ID, n.Name, topology)).OrderBy(n => n.Name, StringComparer.Ordinal)],
+            [.. (volumes.Volumes ?? []).Select(v => new EngineVolume(v.Name, topology, LabelOf(v.Labels, EngineLabels.Node)))
+                .OrderBy(v => v.Name, StringComparer.Ordinal)]);
+    });
+
+    public Task<ImmutableArray<string>> ListTopologiesAsync(CancellationToken ct) => Guard("list topologies", async () =>
+    {
+        var filter = LabelFilter(EngineLabels.Topology);
+        var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }, ct).ConfigureAwait(false);
+        var networks = await _client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }, ct).ConfigureAwait(false);
+        var volumes = await _client.Volumes.ListAsync(new VolumesListParameters { Filters = filter }, ct).ConfigureAwait(false);
+        return containers.Select(c => c.Labels[EngineLabels.Topology])
+            .Concat(networks.Select(n => n.Labels[EngineLabels.Topology]))
+            .Concat((volumes.Volumes ?? []).Select(v => v.Labels[EngineLabels.Topology]))
+            .Distinct().Order(StringComparer.Ordinal).ToImmutableArray();
+    });
+
+    public async Task<string?> ImageIdAsync(string image, CancellationToken ct)
+    {
+        try
+        {
+            return (await _client.Images.InspectImageAsync(image, ct).ConfigureAwait(false)).ID;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (IsEngineFailure(e))
+        {
+            throw Fail($"inspect image '{image}'", e);
+        }
+    }
+
+    public Task<string> EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) => Guard($"create network '{name}'", async () =>
+    {
+        var existing = await _client.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [name] = true } },
+        }, ct).ConfigureAwait(false);
+        // The name filter matches substrings; only an exact name counts.
+        if (existing.FirstOrDefault(n => n.Name == name) is { } found)
+        {
+            if (LabelOf(found.Labels, EngineLabels.Topology) != labels.GetValueOrDefault(EngineLabels.Topology))
+                throw new ContainerEngineException($"Network '{name}' exists but is not owned by topology '{labels.GetValueOrDefault(EngineLabels.Topology)}'; it is left alone. Remove or rename it.");
+            return found.ID;
+        }
+        var created = await _client.Networks.CreateNetworkAsync(new NetworksCreateParameters
+        {
+            Name = name,
+            Driver = "bridge",
+            Labels = labels.ToDictionary(),
+        }, ct).ConfigureAwait(false);
+        return created.ID;
+    });
+
+    public Task EnsureVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) => Guard($"create volume '{name}'", async () =>
+    {
+        // Creating an existing local volume is a no-op in the engine, so this is idempotent as is.
+        await _client.Volumes.CreateAsync(new VolumesCreateParameters { Name = name, Labels = labels.ToDictionary() }, ct).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task<string> CreateContainerAsync(ContainerDefinition d, CancellationToken ct) =>
+        Guard($"create container '{d.Name}' from image '{d.Image}'", async () =>
+        {
+            var parameters = new CreateContainerParameters
+            {
+                Name = d.Name,
+                Hostname = d.Hostname,
+                Image = d.Image,
+                Labels = d.Labels.ToDictionary(),
+                Env = [.. d.Environment.Concat(d.SecretEnvironment).Select(kv => $"{kv.Key}={kv.Value}")],
+                Cmd = d.Command is { } cmd ? [.. cmd] : null,
+                ExposedPorts = d.Ports.ToDictionary(p => $"{p.ContainerPort}/tcp", _ => default(EmptyStruct)),
+                HostConfig = new HostConfig
+                {
+                    PortBindings = d.Ports.GroupBy(p => p.ContainerPort).ToDictionary(
+                        g => $"{g.Key}/tcp",
+                        g => (IList<PortBinding>)[.. g.Select(p => new PortBinding { HostIP = p.HostAddress, HostPort = p.HostPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })]),
+                    Mounts = [.. d.Volumes.Select(v => new Mount { Type = "volume", Source = v.Volume, Target = v.ContainerPath })],
+                    CapAdd = d.CapAdd.IsEmpty ? null : [.. d.CapAdd],
+                    RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
+                },
+                NetworkingConfig = new NetworkingConfig
+                {
+                    EndpointsConfig = new Dictionary<string, EndpointSettings>
+                    {
+                        [d.Network] = new EndpointSettings { Aliases = [.. d.NetworkAliases] },
+                    },
+                },
+            };
+            var response = await _client.Containers.CreateContainerAsync(parameters, ct).ConfigureAwait(false);
+            return response.ID;
+        });
+
+    public Task PutFilesAsync(string containerId, IReadOnlyList<ContainerFile> files, CancellationToken ct) =>
+        Guard($"put {files.Count} file(s) into container {Short(containerId)}", async () =>
+        {
+            using var tar = new MemoryStream();
+            await using (var writer = new TarWriter(tar, TarEntryFormat.Pax, leaveOpen: true))
+            {
+                foreach (var file in files)
+                {
+                    var entry = new PaxTarEntry(TarEntryType.RegularFile, file.Path.TrimStart('/'))
+                    {
+                        Mode = (UnixFileMode)file.Mode,
+                        ModificationTime = DateTimeOffset.UnixEpoch,
+                        DataStream = new MemoryStream(Encoding.UTF8.GetBytes(file.Content)),
+                    };
+                    await writer.WriteEntryAsync(entry, ct).ConfigureAwait(false);
+                }
+            }
+            tar.Position = 0;
+            await _client.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = "/" }, tar, ct).ConfigureAwait(false);
+            return true;
+        });
+
+    public Task StartContainerAsync(string containerId, CancellationToken ct) => Guard($"start container {Short(containerId)}", async () =>
+    {
+        await _client.Containers.StartContainerAsync(containerId, new ContainerStartParameters(), ct).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task StopContainerAsync(string containerId, TimeSpan grace, CancellationToken ct) => Guard($"stop container {Short(containerId)}", async () =>
+    {
+        await _client.Containers.StopContainerAsync(containerId, new ContainerStopParameters { WaitBeforeKillSeconds = (uint)grace.TotalSeconds }, ct).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task RemoveContainerAsync(string containerId, CancellationToken ct) => Guard($"remove container {Short(containerId)}", async () =>
+    {
+        try
+        {
+            await _client.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            // Already gone: the desired outcome.
+        }
+        return true;
+    });
+
+    public Task RemoveNetworkAsync(string networkId, CancellationToken ct) => Guard($"remove network {Short(networkId)}", async () =>
+    {
+        try
+        {
+            await _client.Networks.DeleteNetworkAsync(networkId, ct).ConfigureAwait(false);
+        }
+        catch (DockerNetworkNotFoundException)
+        {
+        }
+        return true;
+    });
+
+    public Task RemoveVolumeAsync(string name, CancellationToken ct) => Guard($"remove volume '{name}'", async () =>
+    {
+        try
+        {
+            await _client.Volumes.RemoveAsync(name, force: false, ct).ConfigureAwait(false);
+        }
+        catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+        }
+        return true;
+    });
+
+    public Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct) =>
+        Guard($"run '{command[0]}' in container {Short(containerId)}", async () =>
+        {
+            var exec = await _client.Exec.ExecCreateContainerAsync(containerId, new ContainerExecCreateParameters
+            {
+                Cmd = [.. command],
+                AttachStdout = true,
+                AttachStderr = true,
+            }, ct).ConfigureAwait(false);
+            using var stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: false, ct).ConfigureAwait(false);
+            var (stdout, stderr) = await stream.ReadOutputToEndAsync(ct).ConfigureAwait(false);
+            var inspect = await _client.Exec.InspectContainerExecAsync(exec.ID, ct).ConfigureAwait(false);
+            return new ExecResult(inspect.ExitCode, stdout, stderr);
+        });
+
+    public Task<ContainerHealth> InspectHealthAsync(string containerId, CancellationToken ct) => Guard($"inspect container {Short(containerId)}", async () =>
+    {
+        var inspect = await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false);
+        var state = inspect.State;
+        DateTimeOffset? started = DateTimeOffset.TryParse(state.StartedAt, System.Globalization.CultureInfo.InvariantCulture, out var s) && s.Year > 1 ? s : null;
+        return new ContainerHealth(state.Status, state.Health?.Status, inspect.RestartCount, state.ExitCode, started);
+    });
+
+    public Task<ImmutableDictionary<string, string>> ReadEnvironmentAsync(string containerId, IReadOnlyCollection<string> names, CancellationToken ct) =>
+        Guard($"read environment of container {Short(containerId)}", async () =>
+        {
+            var inspect = await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false);
+            return (inspect.Config.Env ?? [])
+                .Select(e => e.Split('=', 2))
+                .Where(kv => kv.Length == 2 && names.Contains(kv[0]))
+                .ToImmutableDictionary(kv => kv[0], kv => kv[1]);
+        });
+
+    private static EngineContainer ToContainer(ContainerListResponse c)
+    {
+        var labels = (c.Labels ?? new Dictionary<string, string>()).ToImmutableDictionary();
+        return new EngineContainer(
+            c.ID,
+            c.Names.FirstOrDefault()?.TrimStart('/') ?? c.ID,
+            labels.GetValueOrDefault(EngineLabels.Topology, ""),
+            labels.GetValueOrDefault(EngineLabels.Node, ""),
+            labels.GetValueOrDefault(EngineLabels.Role, ""),
+            c.Image,
+            c.ImageID,
+            c.State,
+            labels);
+    }
+
+    private static Dictionary<string, IDictionary<string, bool>> LabelFilter(string label) =>
+        new() { ["label"] = new Dictionary<string, bool> { [label] = true } };
+
+    private static string? LabelOf(IDictionary<string, string>? labels, string key) =>
+        labels is not null && labels.TryGetValue(key, out var value) ? value : null;
+
+    // Ids are shortened the way the docker client shows them; names (also accepted everywhere) are kept.
+    private static string Short(string idOrName) =>
+        idOrName.Length == 64 && idOrName.All(char.IsAsciiHexDigitLower) ? idOrName[..12] : $"'{idOrName}'";
+
+    private async Task<T> Guard<T>(string what, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsEngineFailure(e))
+        {
+            throw Fail(what, e);
+        }
+    }
+
+    private Task Guard(string what, Func<Task<bool>> action) => Guard<bool>(what, action);
+
+    private static bool IsEngineFailure(Exception e) =>
+        e is DockerApiException or HttpRequestException or SocketException or IOException or TimeoutException
+        || e is DockerContainerNotFoundException or DockerImageNotFoundException;
+
+    private ContainerEngineException Fail(string what, Exception e)
+    {
+        var engineSays = e switch
+        {
+            DockerApiException api => $"{(int)api.StatusCode} {ApiMessage(api.ResponseBody)}",
+            HttpRequestException or SocketException => $"engine at {Endpoint} is not reachable ({e.Message})",
+            _ => e.Message,
+        };
+        return new ContainerEngineException($"Could not {what}: {engineSays}", e);
+    }
+
+    // The engine answers errors as {"message":"…"}; show the message, not the JSON.
+    private static string ApiMessage(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body)) return "(no message)";
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(body);
+            return doc.RootElement.TryGetProperty("message", out var m) ? m.GetString() ?? body.Trim() : body.Trim();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return body.Trim();
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Collections.Immutable;
+
+namespace HaPortal.Core.Docker;
+
+/// <summary>The labels that mark what the portal owns. Nothing without <see cref="Topology"/> is ever touched.</summary>
+public static class EngineLabels
+{
+    public const string Topology = "haportal.topology";
+    public const string Role = "haportal.role";
+    public const string Node = "haportal.node";
+
+    /// <summary>The image name the container was created from (the engine reports only an id once the tag moves).</summary>
+    public const string Image = "haportal.image";
+
+    /// <summary>Hash of the files put into the container (rendered configs).</summary>
+    public const string ConfigHash = "haportal.config-hash";
+
+    /// <summary>Hash of everything else that shapes the container: image name, environment (secret values excluded), ports, command.</summary>
+    public const string SettingsHash = "haportal.settings-hash";
+}
+
+/// <summary>A container the engine reports with the portal's labels.</summary>
+public sealed record EngineContainer(
+    string Id,
+    string Name,
+    string Topology,
+    string Node,
+    string Role,
+    string Image,
+    string ImageId,
+    string State,
+    ImmutableDictionary<string, string> Labels)
+{
+    public bool IsRunning => State == "running";
+    public string? Label(string key) => Labels.GetValueOrDefault(key);
+}
+
+public sealed record EngineNetwork(string Id, string Name, string Topology);
+
+public sealed record EngineVolume(string Name, string Topology, string? Node);
+
+/// <summary>Everything one topology owns on an engine, as the engine reports it now.</summary>
+public sealed record ObservedStack(
+    string Topology,
+    ImmutableArray<EngineContainer> Containers,
+    ImmutableArray<EngineNetwork> Networks,
+    ImmutableArray<EngineVolume> Volumes)
+{
+    public static ObservedStack Empty(string topology) => new(topology, [], [], []);
+    public bool IsEmpty => Containers.IsEmpty && Networks.IsEmpty && Volumes.IsEmpty;
+}
+
+/// <summary>A file to put into a container (through the archive API, so remote engines work).</summary>
+public sealed record ContainerFile(string Path, string Content, int Mode = 0b110_100_100);
+
+public sealed record PublishedPort(int ContainerPort, string HostAddress, int HostPort);
+
+public sealed record VolumeMount(string Volume, string ContainerPath);
+
+/// <summary>What to create. Environment values in <see cref="SecretEnvironment"/> are never logged or hashed.</summary>
+public sealed record ContainerDefinition
+{
+    public required string Name { get; init; }
+    public required string Hostname { get; init; }
+    public required string Image { get; init; }
+    public required string Network { get; init; }
+    public ImmutableArray<string> NetworkAliases { get; init; } = [];
+    public ImmutableDictionary<string, string> Labels { get; init; } = ImmutableDictionary<string, string>.Empty;
+    public ImmutableSortedDictionary<string, string> Environment { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public ImmutableSortedDictionary<string, string> SecretEnvironment { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+    public ImmutableArray<PublishedPort> Ports { get; init; } = [];
+    public ImmutableArray<VolumeMount> Volumes { get; init; } = [];
+    public ImmutableArray<string> CapAdd { get; init; } = [];
+
+    /// <summary>Null keeps the image's command.</summary>
+    public ImmutableArray<string>? Command { get; init; }
+}
+
+public sealed record ExecResult(long ExitCode, string Stdout, string Stderr)
+{
+    public bool Succeeded => ExitCode == 0;
+}
+
+/// <summary>Runtime state of a container: what an operator checks first.</summary>
+public sealed record ContainerHealth(string State, string? Health, long RestartCount, long ExitCode, DateTimeOffset? StartedAt)
+{
+    public bool IsRunning => State == "running";
+}
+
+/// <summary>
+/// The engine refused or failed an operation. The message names the operation, the node or object
+/// and the image where they apply, then the engine's own words.
+/// </summary>
+public sealed class ContainerEngineException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+
+namespace HaPortal.Core.Docker;
+
+/// <summary>
+/// One Docker engine (local socket by default, any endpoint by configuration), shaped for the deploy
+/// planner and executor. Every listing is filtered on <see cref="EngineLabels.Topology"/>, so nothing
+/// the portal did not create is ever seen or touched. Implementations are thread-safe singletons;
+/// every method honours its cancellation token and reports failures as <see cref="ContainerEngineException"/>.
+/// Wherever a <c>containerId</c> is asked for, a container name works too, as in the Docker API.
+/// </summary>
+public interface IContainerEngine
+{
+    /// <summary>The engine's endpoint, for messages.</summary>
+    Uri Endpoint { get; }
+
+    /// <summary>Containers (running or not), networks and volumes labelled with this topology.</summary>
+    Task<ObservedStack> ObserveAsync(string topology, CancellationToken ct);
+
+    /// <summary>Names of every topology that owns at least one object on this engine.</summary>
+    Task<ImmutableArray<string>> ListTopologiesAsync(CancellationToken ct);
+
+    /// <summary>The image's id, or null when the engine does not have it.</summary>
+    Task<string?> ImageIdAsync(string image, CancellationToken ct);
+
+    /// <summary>Creates a bridge network with these labels unless one of that name exists; returns its id.</summary>
+    Task<string> EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
+
+    /// <summary>Creates a named volume with these labels unless it exists.</summary>
+    Task EnsureVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
+
+    /// <summary>Creates (does not start) a container; returns its id.</summary>
+    Task<string> CreateContainerAsync(ContainerDefinition definition, CancellationToken ct);
+
+    /// <summary>Writes files into a container, created or running, as one tar through the archive API.</summary>
+    Task PutFilesAsync(string containerId, IReadOnlyList<ContainerFile> files, CancellationToken ct);
+
+    Task StartContainerAsync(string containerId, CancellationToken ct);
+
+    Task StopContainerAsync(string containerId, TimeSpan grace, CancellationToken ct);
+
+    /// <summary>Removes a container (stopping it if needed); anonymous volumes go with it, named ones stay.</summary>
+    Task RemoveContainerAsync(string containerId, CancellationToken ct);
+
+    Task RemoveNetworkAsync(string networkId, CancellationToken ct);
+
+    Task RemoveVolumeAsync(string name, CancellationToken ct);
+
+    /// <summary>Runs a command inside a running container (with the container's environment) and collects its output.</summary>
+    Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct);
+
+    Task<ContainerHealth> InspectHealthAsync(string containerId, CancellationToken ct);
+
+    /// <summary>The values of the named environment variables of a container (absent names are left out).</summary>
+    Task<ImmutableDictionary<string, string>> ReadEnvironmentAsync(string containerId, IReadOnlyCollection<string> names, CancellationToken ct);
+}

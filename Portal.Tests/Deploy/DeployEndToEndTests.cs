@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using HaPortal.Core.Deploy;
+using HaPortal.Core.Docker;
+using HaPortal.Core.Topology;
+using HaPortal.Tests.Docker;
+using HaPortal.Tests.Infrastructure;
+
+namespace HaPortal.Tests.Deploy;
+
+/// <summary>
+/// A real stack on the real engine from the real images: one HAProxy, two web nodes, a MariaDB primary
+/// and a replica, no router. Web traffic goes only through the published port (bound to 127.0.0.1).
+/// </summary>
+public class DeployEndToEndTests(ITestOutputHelper output)
+{
+    private static TopologySpec SmallStack(string name, int port, int statsPort) => new()
+    {
+        Name = name,
+        LoadBalancer = new LoadBalancerSpec
+        {
+            PublishPort = port,
+            Stats = new StatsSpec { PublishPort = statsPort },
+            HealthCheck = new HealthCheckSpec { IntervalMs = 1000 },
+        },
+        Web = new WebTierSpec { Nodes = [new WebNodeSpec { Name = "web1" }, new WebNodeSpec { Name = "web2" }] },
+        Database = new DatabaseSpec { Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }], AppSchema = "blog" },
+    };
+
+    [Fact(Timeout = 600_000)]
+    public async Task Apply_SmallStack_ResumesAfterAFailedStepServesBothNodesStickilyReplicatesAndDestroysCleanly()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var settings = new DeploySettings { PublishAddress = "127.0.0.1", ReadyTimeout = TimeSpan.FromSeconds(180) };
+        var engine = await DockerTestEngine.RequireAsync(settings, ct);
+        var deployer = new StackDeployer(engine, settings, TimeProvider.System);
+        var (port, statsPort) = (FreePort.Next(), FreePort.Next());
+        var spec = SmallStack(DockerTestEngine.UniqueName("e2e"), port, statsPort);
+        Assert.True(TopologyValidator.Validate(spec).IsValid);
+
+        try
+        {
+            // Someone else holds the published port: the load balancer cannot start, everything before it can.
+            var events = new List<DeployProgress>();
+            using (var squatter = new TcpListener(IPAddress.Loopback, port))
+            {
+                squatter.Start();
+                var prepared = await deployer.PlanAsync(spec, ct);
+                Assert.Equal(8, prepared.Plan.Steps.Length);
+                var clock = Stopwatch.StartNew();
+                events.AddRange(await RunAsync(deployer.ApplyAsync(prepared, ct)));
+                output.WriteLine($"apply until the load balancer took {clock.Elapsed.TotalSeconds:0.0} s");
+            }
+            var failed = events[^1];
+            Assert.Equal(DeployEventKind.Failed, failed.Kind);
+            Assert.Equal("lb", failed.Step!.Node);
+            Assert.Contains($"Step 'create container {spec.Name}-lb' on node 'lb' failed", failed.Message);
+            Assert.Contains("address already in use", failed.Message);
+            Assert.Equal(7, failed.Done.Length);
+
+            // Applying again continues from what is there: only the load balancer is left to do.
+            var resumed = await deployer.PlanAsync(spec, ct);
+            var step = Assert.Single(resumed.Plan.Steps);
+            Assert.Equal((PlanAction.Recreate, "lb", "container is created"), (step.Action, step.Node, step.Reason));
+            var rest = await RunAsync(deployer.ApplyAsync(resumed, ct));
+            Assert.True(rest[^1].Kind == DeployEventKind.Completed, rest[^1].Message);
+            events.AddRange(rest);
+
+            // Secrets never reach the progress stream.
+            var secrets = StackSecrets.FromEnvironment(await engine.ReadEnvironmentAsync(
+                DesiredStackBuilder.ContainerName(spec.Name, "db1"), StackSecrets.Variables, ct))!;
+            Assert.DoesNotContain(events, e => e.Message.Contains(secrets.AppPassword) || e.Message.Contains(secrets.ReplicationPassword));
+
+            await BothWebNodesAnswerThroughThePublishedPort(port, ct);
+            await StickyCookiePinsTheClientToOneNode(port, statsPort, ct);
+            await WritesOnThePrimaryReachTheReplica(engine, spec.Name, ct);
+
+            var again = await deployer.PlanAsync(spec, ct);
+            Assert.True(again.Plan.IsEmpty, string.Join("; ", again.Plan.Steps));
+        }
+        finally
+        {
+            var destroy = await deployer.PlanDestroyAsync(spec.Name, includeVolumes: true, CancellationToken.None);
+            await foreach (var e in deployer.DestroyAsync(destroy, CancellationToken.None))
+                output.WriteLine($"destroy: {e.Kind} {e.Step?.Name} {e.Message}");
+        }
+        Assert.True((await engine.ObserveAsync(spec.Name, ct)).IsEmpty);
+        Assert.DoesNotContain(spec.Name, await engine.ListTopologiesAsync(ct));
+    }
+
+    private async Task<List<DeployProgress>> RunAsync(IAsyncEnumerable<DeployProgress> progress)
+    {
+        var events = new List<DeployProgress>();
+        await foreach (var e in progress)
+        {
+            events.Add(e);
+            output.WriteLine($"[{e.Elapsed.TotalSeconds,6:0.0}s] {e.Kind} {e.Step?.Name} {e.Message}");
+        }
+        return events;
+    }
+
+    private static async Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct)
+    {
+        // No cookie jar: every request is a new client, so round robin spreads them and HAProxy names the server each time.
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var servers = new HashSet<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await http.GetAsync("/health", ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync(ct));
+            servers.Add(ServerCookie(response) ?? "(none)");
+        }
+        Assert.Equal(["web1", "web2"], servers.Order());
+    }
+
+    private static async Task StickyCookiePinsTheClientToOneNode(int port, int statsPort, CancellationToken ct)
+    {
+        using var stats = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{statsPort}") };
+        var before = await SessionsPerServer(stats, ct);
+
+        using var browser = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = new CookieContainer() })
+        { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        using var first = await browser.GetAsync("/health", ct);
+        var pinned = ServerCookie(first);
+        Assert.NotNull(pinned);
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await browser.GetAsync("/health", ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // With the cookie honoured HAProxy sets no new one; a different server would get a new cookie.
+            Assert.Null(ServerCookie(response));
+        }
+
+        var after = await SessionsPerServer(stats, ct);
+        var other = pinned == "web1" ? "web2" : "web1";
+        Assert.Equal(11, after[pinned!] - before[pinned!]);
+        Assert.Equal(0, after[other] - before[other]);
+    }
+
+    private static async Task WritesOnThePrimaryReachTheReplica(IContainerEngine engine, string topology, CancellationToken ct)
+    {
+        // As the app user over the stack's network (its password only in the container's environment).
+        var write = await engine.ExecAsync(DesiredStackBuilder.ContainerName(topology, "db1"),
+            ["sh", "-c", "MYSQL_PWD=\"$HAPORTAL_APP_PASSWORD\" mariadb -h db1 -u app blog -e " +
+                "\"CREATE TABLE comments (id INT PRIMARY KEY, body TEXT); INSERT INTO comments VALUES (1, 'through the primary')\""], ct);
+        Assert.True(write.Succeeded, write.Stderr);
+
+        var replica = DesiredStackBuilder.ContainerName(topology, "db2");
+        var deadline = Stopwatch.StartNew();
+        ExecResult read;
+        do
+        {
+            read = await engine.ExecAsync(replica, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT body FROM blog.comments WHERE id = 1"], ct);
+            if (read.Succeeded && read.Stdout.Trim() == "through the primary") break;
+            await Task.Delay(200, ct);
+        } while (deadline.Elapsed < TimeSpan.FromSeconds(20));
+        Assert.Equal("through the primary", read.Stdout.Trim());
+
+        var readOnly = await engine.ExecAsync(replica, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@read_only"], ct);
+        Assert.Equal("1", readOnly.Stdout.Trim());
+    }
+
+    private static string? ServerCookie(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var cookies)
+            ? cookies.Select(c => c.Split(';')[0].Split('=', 2)).Where(kv => kv[0] == "SERVERID").Select(kv => kv[1]).FirstOrDefault()
+            : null;
+
+    /// <summary>Total sessions per web node (stot) from HAProxy's CSV stats on the loopback-published stats port.</summary>
+    private static async Task<Dictionary<string, long>> SessionsPerServer(HttpClient stats, CancellationToken ct)
+    {
+        var csv = await stats.GetStringAsync("/;csv", ct);
+        return csv.Split('\n').Select(l => l.Split(','))
+            .Where(f => f.Length > 7 && f[0] == "web_nodes" && f[1] is "web1" or "web2")
+            .ToDictionary(f => f[1], f => long.Parse(f[7], System.Globalization.CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,118 @@
+using HaPortal.Core.Deploy;
+using HaPortal.Core.Docker;
+using HaPortal.Core.Topology;
+
+namespace HaPortal.Tests.Deploy;
+
+public class DesiredStackTests
+{
+    private static readonly StackSecrets Secrets = new("repl-secret", "app-secret", "monitor-secret");
+
+    private static TopologySpec Spec(string? sqlRouter = null) => new()
+    {
+        Name = "t1",
+        LoadBalancer = new LoadBalancerSpec { PublishPort = 18080, Stats = new StatsSpec { PublishPort = 18404 } },
+        Web = new WebTierSpec { Nodes = [new WebNodeSpec { Name = "web1" }, new WebNodeSpec { Name = "web2", Weight = 50 }] },
+        SqlRouter = sqlRouter is null ? null : new SqlRouterSpec { Nodes = [new RouterNodeSpec { Name = sqlRouter }] },
+        Database = new DatabaseSpec { Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }], AppSchema = "blog" },
+    };
+
+    [Fact]
+    public void Build_EveryContainer_IsLabelledWithTopologyRoleAndHashes()
+    {
+        var stack = DesiredStackBuilder.Build(Spec(), new DeploySettings(), Secrets);
+
+        Assert.All(stack.Containers, c =>
+        {
+            Assert.Equal("t1", c.Definition.Labels[EngineLabels.Topology]);
+            Assert.Equal(c.Node, c.Definition.Labels[EngineLabels.Node]);
+            Assert.Equal(c.ConfigHash, c.Definition.Labels[EngineLabels.ConfigHash]);
+            Assert.Equal(c.SettingsHash, c.Definition.Labels[EngineLabels.SettingsHash]);
+        });
+        Assert.Equal(["primary", "replica", "web", "web", "load-balancer"], stack.Containers.Select(c => c.Definition.Labels[EngineLabels.Role]));
+    }
+
+    [Fact]
+    public void Build_Secrets_OnlyInSecretEnvironment_NeverInLabelsOrFiles()
+    {
+        var stack = DesiredStackBuilder.Build(Spec(), new DeploySettings(), Secrets);
+
+        var visible = stack.Containers.SelectMany(c =>
+            c.Definition.Labels.Values.Concat(c.Definition.Environment.Values).Concat(c.Files.Select(f => f.Content)));
+        Assert.DoesNotContain(visible, v => v.Contains("secret"));
+        var web = stack.Containers.Single(c => c.Node == "web1");
+        Assert.Contains("Password=app-secret", web.Definition.SecretEnvironment["ConnectionStrings__App"]);
+        Assert.Equal("repl-secret", stack.Containers.Single(c => c.Node == "db2").Definition.SecretEnvironment[StackSecrets.ReplicationVariable]);
+        Assert.Equal("StackSecrets { *** }", Secrets.ToString());
+    }
+
+    [Fact]
+    public void Build_LoadBalancer_PublishesOnTheSettingAddressAndStatsOnLoopbackOnly()
+    {
+        var lb = DesiredStackBuilder.Build(Spec(), new DeploySettings { PublishAddress = "127.0.0.1" }, Secrets)
+            .Containers.Single(c => c.Role == NodeRole.LoadBalancer);
+
+        Assert.Equal([new PublishedPort(80, "127.0.0.1", 18080), new PublishedPort(8404, "127.0.0.1", 18404)], lb.Definition.Ports);
+    }
+
+    [Fact]
+    public void Build_HaproxyCfg_HasEveryWebNodeWithItsCookieWeightAndHealthCheck()
+    {
+        var cfg = DesiredStackBuilder.Build(Spec(), new DeploySettings(), Secrets)
+            .Containers.Single(c => c.Role == NodeRole.LoadBalancer).Files.Single().Content;
+
+        Assert.Contains("cookie SERVERID insert indirect nocache", cfg);
+        Assert.Contains("option httpchk GET /health", cfg);
+        Assert.Contains("server web1 web1:8080 check weight 100 cookie web1", cfg);
+        Assert.Contains("server web2 web2:8080 check weight 50 cookie web2", cfg);
+    }
+
+    [Fact]
+    public void Build_MariaDbCnf_GivesDistinctServerIdsAndReadOnlyReplicas()
+    {
+        var files = DesiredStackBuilder.Build(Spec(), new DeploySettings(), Secrets)
+            .Containers.Where(c => c.Role is NodeRole.Primary or NodeRole.Replica)
+            .ToDictionary(c => c.Node, c => c.Files.Single().Content);
+
+        Assert.Contains("server-id = 1", files["db1"]);
+        Assert.DoesNotContain("read-only", files["db1"]);
+        Assert.Contains("server-id = 2", files["db2"]);
+        Assert.Contains("read-only = ON", files["db2"]);
+        Assert.All(files.Values, f => Assert.Contains("gtid-strict-mode = ON", f));
+    }
+
+    [Fact]
+    public void Unsupported_RouterTier_IsNamedAsNotYetDeployable()
+    {
+        Assert.Empty(DesiredStackBuilder.Unsupported(Spec()));
+        Assert.StartsWith("sqlRouter:", Assert.Single(DesiredStackBuilder.Unsupported(Spec(sqlRouter: "proxysql1"))));
+    }
+
+    [Theory]
+    [InlineData("SELECT 1", "SELECT 1")]
+    [InlineData("CREATE DATABASE `blog`", "CREATE DATABASE \\`blog\\`")]
+    [InlineData("SELECT '$HOME' AS x", "SELECT '\\$HOME' AS x")]
+    [InlineData("a\\b", "a\\\\b")]
+    public void ShellHeredoc_EscapesWhatTheShellWouldExpand(string sql, string expected) =>
+        Assert.Equal(expected, NodeReadiness.ShellHeredoc(sql));
+
+    [Fact]
+    public void ParseVertical_ReadsShowSlaveStatus()
+    {
+        const string output = """
+            *************************** 1. row ***************************
+                            Slave_IO_State: Waiting for master to send event
+                          Slave_IO_Running: Yes
+                         Slave_SQL_Running: Yes
+                     Seconds_Behind_Master: 0
+                             Last_IO_Error: 
+            """;
+
+        var status = NodeReadiness.ParseVertical(output);
+
+        Assert.Equal("Yes", status["Slave_IO_Running"]);
+        Assert.Equal("0", status["Seconds_Behind_Master"]);
+        Assert.Equal("", status["Last_IO_Error"]);
+        Assert.Equal("Waiting for master to send event", status["Slave_IO_State"]);
+    }
+}

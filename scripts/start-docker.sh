@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the Docker engine (Debian's docker.io) and debootstrap when missing, starts dockerd in
+# the background when it is not answering, and waits for its socket. Safe to run again.
+# Env: HAPORTAL_DOCKERD_LOG (default /var/log/haportal-dockerd.log),
+#      HAPORTAL_DOCKER_STORAGE_DRIVER (default vfs: works everywhere here, including inside
+#      containers and on overlay-backed roots; overlay2 is faster where it works).
+set -euo pipefail
+
+log=${HAPORTAL_DOCKERD_LOG:-/var/log/haportal-dockerd.log}
+driver=${HAPORTAL_DOCKER_STORAGE_DRIVER:-vfs}
+sock=/var/run/docker.sock
+# Debian's client, not whichever docker binary comes first on PATH.
+docker_cli=/usr/bin/docker
+
+started=$(date +%s)
+say() { echo "start-docker: $*"; }
+
+missing=()
+[ -x /usr/sbin/dockerd ] || [ -x /usr/bin/dockerd ] || missing+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+engine_answers() { [ -S "$sock" ] && "$docker_cli" -H "unix://$sock" version >/dev/null 2>&1; }
+
+if engine_answers; then
+  say "engine already running"
+else
+  dockerd_bin=$(command -v dockerd || echo /usr/sbin/dockerd)
+  say "starting $dockerd_bin (storage driver $driver, log $log)"
+  # setsid: dockerd must outlive this script and the shell that ran it.
+  setsid "$dockerd_bin" --storage-driver="$driver" --host="unix://$sock" >>"$log" 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    engine_answers && break
+    sleep 1
+  done
+  if ! engine_answers; then
+    say "dockerd did not answer on $sock within 60 s; last lines of $log:" >&2
+    tail -n 30 "$log" >&2
+    exit 1
+  fi
+fi
+
+say "ready: $("$docker_cli" -H "unix://$sock" version --format 'server {{.Server.Version}}, API {{.Server.APIVersion}}, driver '"$("$docker_cli" -H "unix://$sock" info --format '{{.Driver}}')")" \
+    "in $(( $(date +%s) - started )) s"
