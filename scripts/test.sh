@@ -23,6 +23,9 @@ install_prerequisites() {
 
 if [ "$(id -u)" = 0 ]; then
   install_prerequisites
+  # The deploy tests need a Docker engine and the stack's role images, built locally (no registry here).
+  scripts/start-docker.sh
+  scripts/build-images.sh
 else
   echo "==> not root: using what is installed (missing prerequisites skip, or fail when CI is set)"
 fi

@@ -52,7 +52,7 @@ public sealed class ReplicationCommandTests : IAsyncLifetime
     [Fact]
     public async Task Status_Json_ShowsEveryNodeAndNoDrift()
     {
-        var result = await RunAsync(["status", "seed-stack", "--json", .. Nodes]);
+        var result = await RunAsync(["replication-status", "seed-stack", "--json", .. Nodes]);
 
         Assert.True(result.ExitCode == 0, result.Error + result.Out);
         using var json = JsonDocument.Parse(result.Out);
@@ -65,7 +65,7 @@ public sealed class ReplicationCommandTests : IAsyncLifetime
     public async Task Switchover_ThenStatus_NewPrimaryStoredAndObserved()
     {
         var switched = await RunAsync(["switchover", "seed-stack", "--to", "db3", .. Nodes]);
-        var status = await RunAsync(["status", "seed-stack", .. Nodes]);
+        var status = await RunAsync(["replication-status", "seed-stack", .. Nodes]);
 
         Assert.True(switched.ExitCode == 0, switched.Error + switched.Out);
         Assert.Contains("PASS no errant transactions", switched.Out);
@@ -87,7 +87,7 @@ public sealed class ReplicationCommandTests : IAsyncLifetime
     [Fact]
     public async Task Commands_InvalidInput_ExitTwoWithEveryProblem()
     {
-        var missing = await RunAsync("status", "seed-stack", "--node", "db1=127.0.0.1:notaport", "--node", "db9=127.0.0.1:1");
+        var missing = await RunAsync("replication-status", "seed-stack", "--node", "db1=127.0.0.1:notaport", "--node", "db9=127.0.0.1:1");
         var wrongTarget = await RunAsync(["switchover", "seed-stack", "--to", "db1", .. Nodes]);
 
         Assert.Equal(2, missing.ExitCode);

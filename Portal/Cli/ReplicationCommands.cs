@@ -97,7 +97,7 @@ public static class ReplicationCommands
 
     private static Command Status(ConsoleIo io)
     {
-        var command = new Command("status", "Replication state of every database node, and how it differs from the stored topology.");
+        var command = new Command("replication-status", "Replication state of every database node, and how it differs from the stored topology.");
         var c = Options(command);
         command.SetAction(async (parse, ct) =>
         {

@@ -1,5 +1,6 @@
 using HaPortal.Core.Audit;
 using HaPortal.Core.Persistence;
+using HaPortal.Core.ProxySql;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -15,6 +16,7 @@ public static class CoreServices
         services.AddDbContextFactory<PortalDb>(o => o.UseSqlite($"Data Source={options.DatabasePath}"));
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<TopologyStore>();
+        services.AddProxySql();
         return services;
     }
 
