@@ -144,7 +144,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         // As the app user over the stack's network (its password only in the container's environment).
         var write = await engine.ExecAsync(DesiredStackBuilder.ContainerName(topology, "db1"),
             ["sh", "-c", "MYSQL_PWD=\"$HAPORTAL_APP_PASSWORD\" mariadb -h db1 -u app blog -e " +
-                "\"CREATE TABLE comments (id INT PRIMARY KEY, body TEXT); INSERT INTO comments VALUES (1, 'through the primary')\""], ct);
+                "\"CREATE TABLE deploy_probe (id INT PRIMARY KEY, body TEXT); INSERT INTO deploy_probe VALUES (1, 'through the primary')\""], ct);
         Assert.True(write.Succeeded, write.Stderr);
 
         var replica = DesiredStackBuilder.ContainerName(topology, "db2");
@@ -152,7 +152,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         ExecResult read;
         do
         {
-            read = await engine.ExecAsync(replica, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT body FROM blog.comments WHERE id = 1"], ct);
+            read = await engine.ExecAsync(replica, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT body FROM blog.deploy_probe WHERE id = 1"], ct);
             if (read.Succeeded && read.Stdout.Trim() == "through the primary") break;
             await Task.Delay(200, ct);
         } while (deadline.Elapsed < TimeSpan.FromSeconds(20));
