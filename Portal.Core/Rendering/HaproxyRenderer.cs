@@ -65,6 +65,9 @@ public static class HaproxyRenderer
         b.AppendLine("    option forwardfor");
         // With sticky sessions, a request whose cookie names a dead server goes to a live one instead of failing.
         b.AppendLine("    option redispatch");
+        // On a reload the old worker would close idle keep-alive connections mid-race and clients saw read errors
+        // (7–26 per 100 reloads under wrk); with this it closes them only after answering (see Haproxy/README.md).
+        b.AppendLine("    option idle-close-on-response");
         b.AppendLine("    retries 3");
         b.AppendLine("    timeout connect 5s");
         b.AppendLine("    timeout client 30s");
