@@ -51,7 +51,7 @@ public static class BackendApi
         Func<BackendOperations, IHaproxyRuntime, Task<BackendChangeResult>> change)
     {
         if (Runtime(config, out var problem) is not { } runtime) return problem;
-        var operations = services.GetService<BackendOperations>() ?? ActivatorUtilities.CreateInstance<BackendOperations>(services);
+        var operations = services.GetRequiredService<BackendOperations>();
         try
         {
             var result = await change(operations, runtime);

@@ -103,7 +103,7 @@ public static class ProxySqlApi
     /// <summary>Runs <paramref name="action"/> on the configured nodes; 503 when none are configured, 502 when ProxySQL fails.</summary>
     private static async Task<IResult> WithNodes(HttpContext http, Func<IReadOnlyList<IProxySqlAdmin>, Task<IResult>> action)
     {
-        var factory = http.RequestServices.GetService<IProxySqlAdminFactory>() ?? new ProxySqlAdminFactory();
+        var factory = http.RequestServices.GetRequiredService<IProxySqlAdminFactory>();
         var nodes = Options(http).Nodes(factory, out var problem);
         if (problem is not null) return Results.Problem(problem, statusCode: StatusCodes.Status503ServiceUnavailable);
         try { return await action(nodes); }
@@ -116,8 +116,7 @@ public static class ProxySqlApi
             var topology = Options(http).Topology;
             if (needsTopology && string.IsNullOrWhiteSpace(topology))
                 return Task.FromResult(Results.Problem("Set ProxySql:Topology to the stored topology these nodes belong to.", statusCode: StatusCodes.Status503ServiceUnavailable));
-            var ops = http.RequestServices.GetService<QueryRuleOperations>()
-                      ?? new QueryRuleOperations(http.RequestServices.GetRequiredService<TopologyStore>(), http.RequestServices.GetRequiredService<AuditLog>());
+            var ops = http.RequestServices.GetRequiredService<QueryRuleOperations>();
             return action(ops, new RuleTarget(nodes, string.IsNullOrWhiteSpace(topology) ? null : topology));
         });
 

@@ -144,7 +144,7 @@ public static class BackendCommands
         if (invalid || runtime is null) return ExitCodes.InvalidInput;
 
         await using var services = await CommandServices.OpenAsync(ct);
-        var operations = ActivatorUtilities.CreateInstance<BackendOperations>(services);
+        var operations = services.GetRequiredService<BackendOperations>();
         var result = await change(operations, runtime, Actor.CommandLine(), id[..slash], id[(slash + 1)..]);
         if (parse.GetValue(o.Json))
             io.Out.WriteLine(JsonSerializer.Serialize(new { succeeded = result.Succeeded, problems = result.Problems.Select(p => new { field = p.Path, p.Message }), result.Server, result.Revision, result.Removal }, Json));

@@ -1,4 +1,5 @@
 using HaPortal.Core.Audit;
+using HaPortal.Core.Haproxy;
 using HaPortal.Core.Persistence;
 using HaPortal.Core.ProxySql;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +17,7 @@ public static class CoreServices
         services.AddDbContextFactory<PortalDb>(o => o.UseSqlite($"Data Source={options.DatabasePath}"));
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<TopologyStore>();
+        services.TryAddSingleton<BackendOperations>();
         services.AddProxySql();
         return services;
     }
