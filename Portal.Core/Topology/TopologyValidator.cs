@@ -26,10 +26,15 @@ public static partial class TopologyValidator
     [GeneratedRegex(@"^/[A-Za-z0-9\-._~/%?=&]*$")]
     private static partial Regex HttpPath();
 
+    public const string ReservedTopologyName = "new";
+
     public static ValidationReport Validate(TopologySpec spec)
     {
         var p = new List<ValidationProblem>();
         CheckName(p, "name", spec.Name, "topology");
+        // The portal's own path /topologies/new would shadow a topology of that name.
+        if (spec.Name == ReservedTopologyName)
+            p.Add(new("name", $"'{ReservedTopologyName}' is reserved by the portal (/topologies/{ReservedTopologyName}); choose another name."));
         CheckLoadBalancer(p, spec.LoadBalancer);
         CheckWeb(p, spec.Web);
         if (spec.SqlRouter is { } router) CheckRouter(p, router);

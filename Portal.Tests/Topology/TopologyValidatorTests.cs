@@ -30,6 +30,7 @@ public class TopologyValidatorTests
     [InlineData("- name: web2", "- name: Web_2", "web.nodes[1].name", "not a valid web node name")]
     [InlineData("- name: web2", "- name: ''", "web.nodes[1].name", "needs a name")]
     [InlineData("name: seed-stack", "name: -bad-", "name", "not a valid topology name")]
+    [InlineData("name: seed-stack", "name: new", "name", "reserved by the portal")]
     [InlineData("publishPort: 8080", "publishPort: 70000", "loadBalancer.publishPort", "out of range")]
     [InlineData("publishPort: 8404", "publishPort: 8080", "loadBalancer.stats.publishPort", "already used by the load balancer")]
     [InlineData("weight: 100", "weight: 300", "web.nodes[1].weight", "0–256")]

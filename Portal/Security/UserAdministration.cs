@@ -15,11 +15,16 @@ public sealed record ChangeResult(IReadOnlyList<(string Field, string Message)> 
     public static ChangeResult Fail(string field, string message) => new([(field, message)]);
 }
 
-/// <summary>Users and their roles (Admin only), each change audited.</summary>
-public sealed class UserAdministration(UserManager<IdentityUser> users, AuditLog audit, TimeProvider time)
+/// <summary>
+/// Users and their roles (Admin only), each change audited. Every call reads through a fresh scope: a Blazor
+/// circuit lives for hours, and a circuit-scoped UserManager would keep showing the lockouts and roles it first loaded.
+/// </summary>
+public sealed class UserAdministration(IServiceScopeFactory scopes, AuditLog audit, TimeProvider time)
 {
     public async Task<IReadOnlyList<UserRow>> ListAsync(CancellationToken ct = default)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
         var all = await users.Users.OrderBy(u => u.UserName).ToListAsync(ct);
         var rows = new List<UserRow>();
         foreach (var u in all)
@@ -33,6 +38,8 @@ public sealed class UserAdministration(UserManager<IdentityUser> users, AuditLog
 
     public async Task<ChangeResult> CreateAsync(Actor actor, string name, string role, string password)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
         actor.EnsureAdmin("create users");
         var problems = new List<(string, string)>();
         if (string.IsNullOrWhiteSpace(name) || name.Length > 64 || !name.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.'))
@@ -57,12 +64,14 @@ public sealed class UserAdministration(UserManager<IdentityUser> users, AuditLog
 
     public async Task<ChangeResult> SetRoleAsync(Actor actor, string name, string role)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
         actor.EnsureAdmin("change roles");
         if (!Roles.All.Contains(role)) return ChangeResult.Fail("role", $"Choose one of {string.Join(", ", Roles.All)}.");
         var user = await users.FindByNameAsync(name);
         if (user is null) return ChangeResult.Fail("name", $"No user named '{name}'.");
         var current = await users.GetRolesAsync(user);
-        if (current.Contains(Roles.Admin) && role != Roles.Admin && await AdminCountAsync() == 1)
+        if (current.Contains(Roles.Admin) && role != Roles.Admin && await AdminCountAsync(users) == 1)
             return ChangeResult.Fail("role", "This is the last Admin; make another user Admin first.");
         await users.RemoveFromRolesAsync(user, current);
         await users.AddToRoleAsync(user, role);
@@ -72,6 +81,8 @@ public sealed class UserAdministration(UserManager<IdentityUser> users, AuditLog
 
     public async Task<ChangeResult> SetPasswordAsync(Actor actor, string name, string password)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
         if (!actor.IsAdmin && actor.Name != name)
             throw new ForbiddenException($"{actor.Name} may not change the password of {name}.");
         var user = await users.FindByNameAsync(name);
@@ -89,6 +100,8 @@ public sealed class UserAdministration(UserManager<IdentityUser> users, AuditLog
 
     public async Task<ChangeResult> UnlockAsync(Actor actor, string name)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
         actor.EnsureAdmin("unlock users");
         var user = await users.FindByNameAsync(name);
         if (user is null) return ChangeResult.Fail("name", $"No user named '{name}'.");
@@ -100,17 +113,19 @@ public sealed class UserAdministration(UserManager<IdentityUser> users, AuditLog
 
     public async Task<ChangeResult> DeleteAsync(Actor actor, string name)
     {
+        await using var scope = scopes.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
         actor.EnsureAdmin("delete users");
         if (name == actor.Name) return ChangeResult.Fail("name", "You cannot delete yourself.");
         var user = await users.FindByNameAsync(name);
         if (user is null) return ChangeResult.Fail("name", $"No user named '{name}'.");
         var role = (await users.GetRolesAsync(user)).FirstOrDefault();
-        if (role == Roles.Admin && await AdminCountAsync() == 1)
+        if (role == Roles.Admin && await AdminCountAsync(users) == 1)
             return ChangeResult.Fail("name", "This is the last Admin; it cannot be deleted.");
         await users.DeleteAsync(user);
         await audit.RecordAsync(actor, "user.delete", name, $"deleted user '{name}'", role);
         return ChangeResult.Ok;
     }
 
-    private async Task<int> AdminCountAsync() => (await users.GetUsersInRoleAsync(Roles.Admin)).Count;
+    private static async Task<int> AdminCountAsync(UserManager<IdentityUser> users) => (await users.GetUsersInRoleAsync(Roles.Admin)).Count;
 }
