@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(haproxy mariadb-server mariadb-client keepalived chromium fonts-dejavu-core)
+packages=(haproxy mariadb-server mariadb-client keepalived chromium fonts-dejavu-core docker-compose)
 
 install_prerequisites() {
   local missing=()

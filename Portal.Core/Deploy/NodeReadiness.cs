@@ -15,20 +15,17 @@ internal sealed class NodeReadiness(
     IContainerEngine engine, DeploySettings settings, TimeProvider time,
     DesiredStack stack, DesiredContainer node, string containerId, Action<string> report)
 {
-    public const string ReplicationUser = "repl";
-    public const string MonitorUser = "monitor";
-
     public async Task WaitAsync(CancellationToken ct)
     {
         switch (node.Role)
         {
             case NodeRole.Primary:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
-                await RunSqlAsync("create users and schema", PrimaryBootstrapSql(), ct).ConfigureAwait(false);
+                await RunSqlAsync("create users and schema", BootstrapSql.Primary(Spec, Secret), ct).ConfigureAwait(false);
                 break;
             case NodeRole.Replica:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
-                await RunSqlAsync("start replication", ReplicaBootstrapSql(), ct).ConfigureAwait(false);
+                await RunSqlAsync("start replication", BootstrapSql.Replica(Spec, Secret), ct).ConfigureAwait(false);
                 await WaitForReplicationAsync(ct).ConfigureAwait(false);
                 break;
             case NodeRole.Web:
@@ -54,39 +51,6 @@ internal sealed class NodeReadiness(
             var r = await engine.ExecAsync(containerId, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT 1"], t).ConfigureAwait(false);
             return (r.Succeeded && r.Stdout.Trim() == "1", Trim(r.Stderr));
         }, ct);
-
-    private string PrimaryBootstrapSql()
-    {
-        var db = Spec.Database;
-        return $"""
-            SET SESSION sql_log_bin = 0;
-            DELETE FROM mysql.global_priv WHERE User = '';
-            FLUSH PRIVILEGES;
-            SET SESSION sql_log_bin = 1;
-            CREATE USER IF NOT EXISTS '{ReplicationUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.ReplicationVariable)}';
-            ALTER USER '{ReplicationUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.ReplicationVariable)}';
-            GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '{ReplicationUser}'@'%';
-            CREATE USER IF NOT EXISTS '{MonitorUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.MonitorVariable)}';
-            ALTER USER '{MonitorUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.MonitorVariable)}';
-            GRANT REPLICATION CLIENT ON *.* TO '{MonitorUser}'@'%';
-            CREATE DATABASE IF NOT EXISTS `{db.AppSchema}`;
-            CREATE USER IF NOT EXISTS '{db.AppUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.AppVariable)}';
-            ALTER USER '{db.AppUser}'@'%' IDENTIFIED BY '{Secret(StackSecrets.AppVariable)}';
-            GRANT ALL PRIVILEGES ON `{db.AppSchema}`.* TO '{db.AppUser}'@'%';
-            """;
-    }
-
-    // Local changes stay out of the binlog: the replica's history must be exactly the primary's (gtid-strict-mode).
-    private string ReplicaBootstrapSql() => $"""
-        SET SESSION sql_log_bin = 0;
-        DELETE FROM mysql.global_priv WHERE User = '';
-        FLUSH PRIVILEGES;
-        STOP SLAVE;
-        CHANGE MASTER TO MASTER_HOST = '{Spec.Database.Primary!.Name}', MASTER_PORT = 3306, MASTER_USER = '{ReplicationUser}',
-            MASTER_PASSWORD = '{Secret(StackSecrets.ReplicationVariable)}', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;
-        SET GLOBAL read_only = ON;
-        START SLAVE;
-        """;
 
     private async Task WaitForReplicationAsync(CancellationToken ct)
     {

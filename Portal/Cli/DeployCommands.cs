@@ -166,7 +166,7 @@ public static class DeployCommands
         foreach (var step in plan.Steps) io.Out.WriteLine($"  {step}");
     }
 
-    private static async Task<TopologySpec?> LoadAsync(string target, ConsoleIo io, CancellationToken ct)
+    internal static async Task<TopologySpec?> LoadAsync(string target, ConsoleIo io, CancellationToken ct)
     {
         if (File.Exists(target) || target.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || target.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
             return TopologyCommands.ReadFile(new FileInfo(target), io)?.Spec;
@@ -188,12 +188,15 @@ public static class DeployCommands
 
     private static StackDeployer Deployer()
     {
-        var config = new ConfigurationBuilder()
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
-        var engineOptions = config.GetSection(ContainerEngineOptions.Section).Get<ContainerEngineOptions>() ?? new ContainerEngineOptions();
-        var settings = config.GetSection(DeploySettings.Section).Get<DeploySettings>() ?? new DeploySettings();
-        return new StackDeployer(new DockerEngine(engineOptions), settings, TimeProvider.System);
+        var engineOptions = Configuration().GetSection(ContainerEngineOptions.Section).Get<ContainerEngineOptions>() ?? new ContainerEngineOptions();
+        return new StackDeployer(new DockerEngine(engineOptions), Settings(), TimeProvider.System);
     }
+
+    internal static DeploySettings Settings() =>
+        Configuration().GetSection(DeploySettings.Section).Get<DeploySettings>() ?? new DeploySettings();
+
+    private static IConfigurationRoot Configuration() => new ConfigurationBuilder()
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .Build();
 }

@@ -51,12 +51,22 @@ public static class TopologyCommands
 
     private static Command Export(ConsoleIo io)
     {
-        var name = new Argument<string>("NAME") { Description = "Topology name" };
-        var output = new Option<FileInfo?>("--out") { Description = "Write to this file instead of standard output" };
+        var name = new Argument<string>("NAME") { Description = "Topology name (with --compose: a topology name or file)" };
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "Write to this file instead of standard output (with --compose: default docker-compose.yml)" };
         var revision = new Option<int?>("--revision") { Description = "Revision number (default: latest)" };
-        var command = new Command("export", "Write a stored topology as a topology file.") { name, output, revision };
+        var compose = new Option<bool>("--compose") { Description = "Write an equivalent docker-compose project (yml, .env with the secrets, config files) instead" };
+        var command = new Command("export", "Write a stored topology as a topology file, or as a docker-compose project.") { name, output, revision, compose };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(compose))
+            {
+                if (parse.GetValue(revision) is not null)
+                {
+                    io.Error.WriteLine("--revision: not with --compose (it exports the latest revision or a file).");
+                    return ExitCodes.InvalidInput;
+                }
+                return await ComposeExportCommand.RunAsync(parse.GetValue(name)!, parse.GetValue(output), io, ct);
+            }
             await using var services = await CommandServices.OpenAsync(ct);
             var stored = await services.GetRequiredService<TopologyStore>().GetAsync(parse.GetValue(name)!, parse.GetValue(revision), ct);
             if (stored is null)
