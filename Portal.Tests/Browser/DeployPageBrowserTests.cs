@@ -59,9 +59,10 @@ public sealed class DeployPageBrowserTests(BrowserFixture browser)
             await ShotAsync(page, "20-deploy-plan");
 
             await page.GetByTestId("apply").ClickAsync();
-            await page.GetByRole(AriaRole.Button, new() { Name = "Apply", Exact = true }).Last.ClickAsync();
+            await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Apply", Exact = true }).ClickAsync();
             await Expect(page.GetByTestId("apply")).ToBeDisabledAsync();
             await Expect(page.GetByTestId("progress-step").First).ToBeVisibleAsync();
+            await Expect(page.Locator("[data-testid=state-row][data-node=db1]")).ToBeVisibleAsync(new() { Timeout = 200_000 });
             await ShotAsync(page, "21-deploy-progress");
 
             await Expect(page.GetByTestId("deploy-outcome")).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 400_000 });
@@ -75,9 +76,9 @@ public sealed class DeployPageBrowserTests(BrowserFixture browser)
             using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") })
                 Assert.Equal("ok", await http.GetStringAsync("/health", ct));
 
-            await page.GetByTestId("destroy-volumes").Locator("input").CheckAsync();
+            await page.GetByRole(AriaRole.Checkbox, new() { Name = "also the data volumes" }).CheckAsync();
             await page.GetByTestId("destroy").ClickAsync();
-            await page.GetByRole(AriaRole.Button, new() { Name = "Destroy", Exact = true }).Last.ClickAsync();
+            await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Destroy", Exact = true }).ClickAsync();
             await Expect(page.GetByTestId("deploy-outcome")).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 120_000 });
             await Expect(page.GetByTestId("state-empty")).ToBeVisibleAsync();
             await ShotAsync(page, "23-deploy-destroyed");

@@ -56,6 +56,12 @@ public sealed partial class DeployPage
 
     private Task RefreshAsync() => LoadAsync();
 
+    private async Task RefreshStatusAsync(CancellationToken ct)
+    {
+        try { _status = await Operations.StatusAsync(Name, ct); }
+        catch (ContainerEngineException e) { _error = $"The Docker engine did not answer: {e.Message}"; }
+    }
+
     private async Task ApplyAsync()
     {
         var sure = await Dialogs.ShowMessageBoxAsync("Apply",
@@ -104,6 +110,8 @@ public sealed partial class DeployPage
             await foreach (var e in progress.WithCancellation(ct))
             {
                 _events.Add(e);
+                // A container is up: show it in the state table now rather than at the end.
+                if (e.Kind == DeployEventKind.StepSucceeded) await RefreshStatusAsync(ct);
                 await InvokeAsync(StateHasChanged);
             }
             await LoadAsync();
