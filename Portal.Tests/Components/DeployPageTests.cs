@@ -3,10 +3,9 @@ using HaPortal.Components.Pages.Deploy;
 using HaPortal.Core.Audit;
 using HaPortal.Core.Deploy;
 using HaPortal.Core.Topology;
-using HaPortal.Tests.Components;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace HaPortal.Tests.Deploy;
+namespace HaPortal.Tests.Components;
 
 /// <summary>The deploy page with a scripted deployer: the plan as a diff, roles, live progress and its audit record.</summary>
 public sealed class DeployPageTests : PortalComponentContext
@@ -151,5 +150,29 @@ public sealed class DeployPageTests : PortalComponentContext
         Assert.Throws<Core.Security.ForbiddenException>(() =>
             ops.ApplyAsync(new Core.Security.Actor("vera", new HashSet<string> { Core.Security.Roles.Viewer }), preview, Ct));
         Assert.Equal(0, _runner.Applies);
+    }
+
+    [Fact]
+    public async Task SecondApply_WhileOneRuns_EndsInOneFailedEventNamingWhoRunsIt()
+    {
+        await SaveAsync();
+        _runner.Steps = [Db1];
+        var ops = Services.GetRequiredService<DeployOperations>();
+        var olga = new Core.Security.Actor("olga", new HashSet<string> { Core.Security.Roles.Operator });
+        var first = ops.ApplyAsync(olga, await ops.PreviewAsync(Name, Ct), Ct).GetAsyncEnumerator(Ct);
+        _runner.Emit(new DeployProgress(DeployEventKind.StepStarted, Db1, Db1.ToString(), TimeSpan.Zero, []));
+        Assert.True(await first.MoveNextAsync());
+
+        var second = new List<DeployProgress>();
+        await foreach (var e in ops.ApplyAsync(olga with { Name = "otto" }, await ops.PreviewAsync(Name, Ct), Ct)) second.Add(e);
+
+        var refused = Assert.Single(second);
+        Assert.Equal(DeployEventKind.Failed, refused.Kind);
+        Assert.Contains("already running (started by olga)", refused.Message);
+        Assert.Equal(1, _runner.Applies);
+        _runner.Emit(new DeployProgress(DeployEventKind.Completed, null, "1 step(s) done.", TimeSpan.Zero, [Db1]));
+        while (await first.MoveNextAsync()) { }
+        await first.DisposeAsync();
+        Assert.Null(ops.RunningBy(Name));
     }
 }

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using HaPortal.Core.Deploy;
 using HaPortal.Core.Topology;
 
-namespace HaPortal.Tests.Deploy;
+namespace HaPortal.Tests.Components;
 
 /// <summary>
 /// A deployer whose plan, status and progress the test writes: the page and DeployOperations are tested without an

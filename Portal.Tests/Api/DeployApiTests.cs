@@ -4,11 +4,10 @@ using System.Text;
 using System.Text.Json;
 using HaPortal.Api;
 using HaPortal.Core.Deploy;
-using HaPortal.Tests.Api;
 using HaPortal.Tests.Docker;
 using HaPortal.Tests.Infrastructure;
 
-namespace HaPortal.Tests.Deploy;
+namespace HaPortal.Tests.Api;
 
 /// <summary>/api/topologies/{name}/plan|apply|destroy|status through the real portal process.</summary>
 public sealed class DeployApiTests(ApiPortalFixture fixture) : IClassFixture<ApiPortalFixture>
