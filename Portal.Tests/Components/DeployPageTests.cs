@@ -175,4 +175,18 @@ public sealed class DeployPageTests : PortalComponentContext
         await first.DisposeAsync();
         Assert.Null(ops.RunningBy(Name));
     }
+
+    [Fact]
+    public async Task DeploymentsPage_ListsEachTopologyWithWhatRuns_AndLinksToItsDeployPage()
+    {
+        await SaveAsync();
+        _runner.Status = new StackStatus(Name, [new NodeStatus("db1", "primary", "pagetest-db1", "haportal/mariadb:dev", "running", "healthy", 0),
+            new NodeStatus("web1", "web", "pagetest-web1", "haportal/web:dev", "exited", null, 3)], [], []);
+        SignIn("vera", "Viewer");
+
+        var page = RenderPage<DeploymentsPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("1 of 2 containers running", page.Find("[data-testid=deployment-row]").TextContent));
+        Assert.Equal($"/topologies/{Name}/deploy", page.Find("[data-testid=open-deploy]").GetAttribute("href"));
+    }
 }
