@@ -27,6 +27,7 @@ public static class ApiEndpoints
         api.MapBackendApi();
         api.MapProxySqlApi();
         api.MapReplicationApi();
+        api.MapDeployApi();
         api.MapUserApi();
         api.MapAuditApi();
     }

@@ -1,5 +1,6 @@
 using HaPortal.Api;
 using HaPortal.Components;
+using HaPortal.Core.Deploy;
 using HaPortal.Core.Persistence;
 using HaPortal.Core.Security;
 using HaPortal.Security;
@@ -21,6 +22,7 @@ public static class AdminHost
         options.AdminPassword ??= builder.Configuration["HAPORTAL_ADMIN_PASSWORD"];
         builder.Services.AddSingleton(options);
         builder.Services.AddPortalCore(options);
+        builder.Services.AddDeploy(builder.Configuration);
 
         builder.Services.AddDataProtection()
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataFolder, "keys")))
