@@ -53,6 +53,7 @@ public static partial class TopologyValidator
         CheckRange(p, "loadBalancer.healthCheck.intervalMs", hc.IntervalMs, 100, 3_600_000, "milliseconds");
         CheckRange(p, "loadBalancer.healthCheck.rise", hc.Rise, 1, 100, "consecutive checks");
         CheckRange(p, "loadBalancer.healthCheck.fall", hc.Fall, 1, 100, "consecutive checks");
+        CheckRange(p, "loadBalancer.healthCheck.expectStatus", hc.ExpectStatus, 100, 599, "(HTTP status code)");
         if (lb.Stats.Enabled) CheckPort(p, "loadBalancer.stats.publishPort", lb.Stats.PublishPort);
     }
 
@@ -70,6 +71,8 @@ public static partial class TopologyValidator
         }
         if (web.Nodes.Length > 0 && web.Nodes.All(n => n.Weight == 0))
             p.Add(new("web.nodes", "Every web node has weight 0, so no node would receive traffic; give at least one a weight above 0."));
+        else if (web.Nodes.Length > 0 && web.Nodes.All(n => n.State != WebNodeState.Ready))
+            p.Add(ValidationProblem.Warn("web.nodes", "Every web node is in drain or maint, so no new visitor is served; set at least one to ready."));
     }
 
     private static void CheckRouter(List<ValidationProblem> p, SqlRouterSpec router)
