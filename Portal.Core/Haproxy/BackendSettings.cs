@@ -31,6 +31,7 @@ public sealed record BackendSettings
         ["loadBalancer.stickySessions.enabled"] = "stickyEnabled",
         ["loadBalancer.stickySessions.cookie"] = "cookie",
         ["loadBalancer.stickySessions.mode"] = "stickyMode",
+        ["loadBalancer.stickySessions.indirect"] = "indirect",
         ["loadBalancer.healthCheck.path"] = "checkPath",
         ["loadBalancer.healthCheck.intervalMs"] = "intervalMs",
         ["loadBalancer.healthCheck.rise"] = "rise",

@@ -47,6 +47,8 @@ public static partial class TopologyValidator
         if (lb.StickySessions.Enabled && !CookieName().IsMatch(lb.StickySessions.Cookie ?? ""))
             p.Add(new("loadBalancer.stickySessions.cookie",
                 $"'{lb.StickySessions.Cookie}' is not a valid cookie name; use letters, digits, '-' or '_' (for example SERVERID)."));
+        if (lb.StickySessions is { Enabled: true, Mode: StickyMode.Rewrite, Indirect: true })
+            p.Add(new("loadBalancer.stickySessions.indirect", "HAProxy does not allow 'indirect' with the rewrite mode; turn indirect off or use insert."));
         var hc = lb.HealthCheck;
         if (!HttpPath().IsMatch(hc.Path ?? ""))
             p.Add(new("loadBalancer.healthCheck.path", $"'{hc.Path}' is not a URL path; it must start with '/' (for example /health)."));

@@ -61,6 +61,7 @@ public static class TopologyYaml
         var sticky = f.Child("stickySessions");
         var hc = f.Child("healthCheck");
         var stats = f.Child("stats");
+        var mode = sticky.Enum("mode", d.StickySessions.Mode);
         var lb = new LoadBalancerSpec
         {
             Kind = f.StringOr("kind", d.Kind),
@@ -70,8 +71,9 @@ public static class TopologyYaml
             {
                 Enabled = sticky.Bool("enabled", d.StickySessions.Enabled),
                 Cookie = sticky.StringOr("cookie", d.StickySessions.Cookie),
-                Mode = sticky.Enum("mode", d.StickySessions.Mode),
-                Indirect = sticky.Bool("indirect", d.StickySessions.Indirect),
+                Mode = mode,
+                // HAProxy refuses indirect with rewrite, so a file that only says "rewrite" means without it.
+                Indirect = sticky.Bool("indirect", mode != StickyMode.Rewrite),
                 NoCache = sticky.Bool("nocache", d.StickySessions.NoCache),
             },
             HealthCheck = new()

@@ -16,15 +16,19 @@ public sealed class BackendsPageTests : BunitContext
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
     private readonly TestDatabase _db = new();
 
-    private void Configure(string? endpoint, params string[] roles)
+    private void Configure(string? endpoint, params string[] roles) => Configure(new Dictionary<string, string?> { ["Haproxy:RuntimeEndpoint"] = endpoint }, roles);
+
+    private void Configure(Dictionary<string, string?> settings, params string[] roles)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Haproxy:RuntimeEndpoint"] = endpoint }).Build());
+            .AddInMemoryCollection(settings).Build());
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton<TopologyStore>(_db.Topologies);
         Services.AddSingleton<AuditLog>(_db.Audit);
+        Services.AddSingleton<BackendOperations>();
+        Services.AddSingleton<HaproxyTargets>();
         AddAuthorization().SetAuthorized("olga").SetRoles(roles);
     }
 
@@ -61,9 +65,39 @@ public sealed class BackendsPageTests : BunitContext
     }
 
     [Fact]
+    public async Task SettingsForm_InvalidInputShowsFieldErrors_ThenAValidCookieReloadsHaproxy()
+    {
+        await using var stack = await HaproxyStack.StartAsync(Ct);
+        await _db.Topologies.SaveAsync(BackendSettingsTests.Topology(), BackendSettingsTests.Operator, "seed", Ct);
+        Configure(BackendSettingsTests.Settings(stack).ToDictionary(), "Operator");
+        var page = Render<Backends>();
+        page.Find("input[data-testid=backends-topology]").Change(BackendSettingsTests.Name);
+        page.WaitForAssertion(() => page.Find("input[data-testid=settings-cookie]"));
+
+        page.Find("input[data-testid=settings-cookie]").Change("BAD COOKIE");
+        page.Find("input[data-testid=settings-rise]").Change("0");
+        page.Find("[data-testid=settings-apply]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("not a valid cookie name", Field(page, "settings-cookie")), TimeSpan.FromSeconds(10));
+        Assert.Contains("out of range", Field(page, "settings-rise"));
+        Assert.Single((await _db.Topologies.HistoryAsync(BackendSettingsTests.Name, Ct)));
+
+        page.Find("input[data-testid=settings-cookie]").Change("PORTALSID");
+        page.Find("input[data-testid=settings-rise]").Change("1");
+        page.Find("[data-testid=settings-apply]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("Reloaded", page.Find("[data-testid=settings-applied]").TextContent), TimeSpan.FromSeconds(20));
+        Assert.Equal("PORTALSID", (await stack.Runtime.ListBackendsAsync(Ct)).Single(b => b.Name == "web").Cookie);
+    }
+
+    /// <summary>The field's whole control, where MudBlazor writes its error text.</summary>
+    private static string Field(IRenderedComponent<Backends> page, string testId) =>
+        page.Find($"input[data-testid={testId}]").Closest(".mud-input-control")!.TextContent;
+
+    [Fact]
     public void NoEndpointSetting_SaysWhichSettingToSet()
     {
-        Configure(null, "Operator");
+        Configure((string?)null, "Operator");
 
         var page = Render<Backends>();
 
