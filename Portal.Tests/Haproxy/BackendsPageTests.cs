@@ -1,3 +1,4 @@
+using AngleSharp.Dom;
 using Bunit;
 using HaPortal.Components.Pages.Backends;
 using HaPortal.Core.Audit;
@@ -43,7 +44,8 @@ public sealed class BackendsPageTests : BunitContext
         Assert.Contains("web1", page.FindAll("tbody tr")[0].TextContent);
         Assert.Contains("L7OK", page.FindAll("tbody tr")[0].TextContent);
 
-        page.FindAll("tbody tr")[0].QuerySelectorAll("button").Single(b => b.TextContent.Trim() == "Drain").Click();
+        // Found and clicked in one dispatch: the 2 s poll re-renders the table in between otherwise.
+        await page.InvokeAsync(() => page.FindAll("tbody tr")[0].QuerySelectorAll("button").Single(b => b.TextContent.Trim() == "Drain").Click());
 
         page.WaitForAssertion(() => Assert.Contains("drain", page.FindAll("tbody tr")[0].TextContent), TimeSpan.FromSeconds(10));
         Assert.Equal(ServerAdminState.Drain, (await stack.Runtime.GetServerAsync("web", "web1", Ct))!.Admin);
@@ -58,7 +60,8 @@ public sealed class BackendsPageTests : BunitContext
 
         var page = Render<Backends>();
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("tbody tr").Count), TimeSpan.FromSeconds(10));
-        page.FindAll("tbody tr")[0].QuerySelectorAll("button").Single(b => b.TextContent.Trim() == "Drain").Click();
+        // Found and clicked in one dispatch: the 2 s poll re-renders the table in between otherwise.
+        await page.InvokeAsync(() => page.FindAll("tbody tr")[0].QuerySelectorAll("button").Single(b => b.TextContent.Trim() == "Drain").Click());
 
         page.WaitForAssertion(() => Assert.Contains("Viewer role", page.Markup), TimeSpan.FromSeconds(10));
         Assert.Equal(ServerAdminState.Ready, (await stack.Runtime.GetServerAsync("web", "web1", Ct))!.Admin);
@@ -76,7 +79,7 @@ public sealed class BackendsPageTests : BunitContext
 
         page.Find("input[data-testid=settings-cookie]").Change("BAD COOKIE");
         page.Find("input[data-testid=settings-rise]").Change("0");
-        page.Find("[data-testid=settings-apply]").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid=settings-apply]").Click());
 
         page.WaitForAssertion(() => Assert.Contains("not a valid cookie name", Field(page, "settings-cookie")), TimeSpan.FromSeconds(10));
         Assert.Contains("out of range", Field(page, "settings-rise"));
@@ -84,7 +87,7 @@ public sealed class BackendsPageTests : BunitContext
 
         page.Find("input[data-testid=settings-cookie]").Change("PORTALSID");
         page.Find("input[data-testid=settings-rise]").Change("1");
-        page.Find("[data-testid=settings-apply]").Click();
+        await page.InvokeAsync(() => page.Find("[data-testid=settings-apply]").Click());
 
         page.WaitForAssertion(() => Assert.Contains("Reloaded", page.Find("[data-testid=settings-applied]").TextContent), TimeSpan.FromSeconds(20));
         Assert.Equal("PORTALSID", (await stack.Runtime.ListBackendsAsync(Ct)).Single(b => b.Name == "web").Cookie);
