@@ -75,7 +75,7 @@ public sealed class BackendsPageTests : BunitContext
         Configure(BackendSettingsTests.Settings(stack).ToDictionary(), "Operator");
         var page = Render<Backends>();
         page.Find("input[data-testid=backends-topology]").Change(BackendSettingsTests.Name);
-        page.WaitForAssertion(() => page.Find("input[data-testid=settings-cookie]"));
+        page.WaitForAssertion(() => page.Find("input[data-testid=settings-cookie]"), TimeSpan.FromSeconds(15));
 
         page.Find("input[data-testid=settings-cookie]").Change("BAD COOKIE");
         page.Find("input[data-testid=settings-rise]").Change("0");
