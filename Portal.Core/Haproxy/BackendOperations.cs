@@ -22,7 +22,7 @@ public sealed record BackendChangeResult(IReadOnlyList<ValidationProblem> Proble
 /// to confirm, then write the change to the stored topology (when one is named) so a restart keeps it, and audit it.
 /// The runtime is a parameter because each stack has its own endpoint. Stateless: safe as a singleton.
 /// </summary>
-public sealed class BackendOperations(TopologyStore topologies, AuditLog audit)
+public sealed partial class BackendOperations(TopologyStore topologies, AuditLog audit)
 {
     public static readonly IReadOnlyList<string> StateNames = ["ready", "drain", "maint"];
 
@@ -61,14 +61,25 @@ public sealed class BackendOperations(TopologyStore topologies, AuditLog audit)
         };
         if (target is null) problems.Add(new("state", $"'{state}' is not a state; use one of {string.Join(", ", StateNames)}."));
         var current = await FindServerAsync(runtime, backend, server, problems, ct).ConfigureAwait(false);
-        // The topology has no per-node admin state, so a state change is audited but not written to a revision.
-        await LoadTopologyAsync(topology, problems, ct).ConfigureAwait(false);
+        var stored = await LoadTopologyAsync(topology, problems, ct).ConfigureAwait(false);
+        TopologySpec? updated = null;
+        WebNodeSpec? node = null;
+        if (stored is not null && target is not null)
+        {
+            node = stored.Spec.Web.Nodes.FirstOrDefault(n => n.Name == server);
+            if (node is null)
+                problems.Add(new("server", $"Topology '{topology}' has no web node '{server}' to record the state on."));
+            else updated = stored.Spec with { Web = stored.Spec.Web with { Nodes = stored.Spec.Web.Nodes.Select(n => n.Name == server ? n with { State = Stored(target.Value) } : n).ToImmutableArray() } };
+        }
         if (problems.Count > 0) return new(problems);
 
         await runtime.SetStateAsync(backend, server, target!.Value, ct).ConfigureAwait(false);
+        // A node stored as drained starts at weight 0 (the config has no drain keyword); ready gives it its weight back.
+        if (target == ServerAdminState.Ready && node is { Weight: > 0 } && current!.Weight == 0)
+            await runtime.SetWeightAsync(backend, server, node.Weight, ct).ConfigureAwait(false);
         var after = await ConfirmAsync(runtime, backend, server, s => s.Admin == target, $"state {state}", ct).ConfigureAwait(false);
         var summary = $"runtime: {server} state {Name(current!.Admin)} → {Name(target.Value)}";
-        return await RecordAsync(actor, "haproxy.set-state", after, summary, Name(current.Admin), Name(target.Value), null, ct).ConfigureAwait(false);
+        return await RecordAsync(actor, "haproxy.set-state", after, summary, Name(current.Admin), Name(target.Value), updated, ct).ConfigureAwait(false);
     }
 
     public async Task<BackendChangeResult> AddServerAsync(IHaproxyRuntime runtime, Actor actor, string backend, DynamicServer server,
@@ -179,6 +190,13 @@ public sealed class BackendOperations(TopologyStore topologies, AuditLog audit)
 
     private static bool IsName(string name) =>
         name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    private static WebNodeState Stored(ServerAdminState state) => state switch
+    {
+        ServerAdminState.Drain => WebNodeState.Drain,
+        ServerAdminState.Maint => WebNodeState.Maint,
+        _ => WebNodeState.Ready,
+    };
 
     private static string Name(ServerAdminState state) => state.ToString().ToLowerInvariant();
 }

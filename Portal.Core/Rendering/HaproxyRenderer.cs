@@ -17,6 +17,12 @@ public sealed record HaproxyRenderOptions
 
     /// <summary>DNS server (ip:port) for a resolvers section; Docker's embedded DNS by default, null for none.</summary>
     public string? Nameserver { get; init; } = "127.0.0.11:53";
+
+    /// <summary>The frontend's bind address; null binds the topology's port on all of the container's interfaces.</summary>
+    public string? FrontendBind { get; init; }
+
+    /// <summary>host:port per web node, for an HAProxy outside Docker; a node not listed is reached as name:8080.</summary>
+    public IReadOnlyDictionary<string, string>? WebNodeAddresses { get; init; }
 }
 
 /// <summary>Renders haproxy.cfg for the load balancer tier. Pure: the same spec gives the same text.</summary>
@@ -79,7 +85,7 @@ public static class HaproxyRenderer
         b.AppendLine();
         b.AppendLine("frontend http-in");
         // The container port; publishing it on the host is the deployer's job.
-        b.AppendLine($"    bind *:{lb.PublishPort}");
+        b.AppendLine($"    bind {options.FrontendBind ?? $"*:{lb.PublishPort}"}");
         b.AppendLine($"    default_backend {BackendName}");
         b.AppendLine();
         b.AppendLine($"backend {BackendName}");
@@ -87,7 +93,7 @@ public static class HaproxyRenderer
         if (lb.StickySessions.Enabled)
             b.AppendLine($"    {CookieDirective(lb.StickySessions)}");
         b.AppendLine($"    option httpchk GET {hc.Path}");
-        b.AppendLine("    http-check expect status 200");
+        b.AppendLine($"    http-check expect status {hc.ExpectStatus}");
         // init-addr last,libc,none: start even when a web node's name does not resolve yet; the server stays
         // down (health check) until it does.
         var resolvers = options.Nameserver is null ? "" : $" resolvers {ResolversName} resolve-prefer ipv4";
@@ -95,7 +101,8 @@ public static class HaproxyRenderer
         foreach (var node in spec.Web.Nodes)
         {
             var cookie = lb.StickySessions.Enabled ? $" cookie {node.Name}" : "";
-            b.AppendLine($"    server {node.Name} {node.Name}:{StackPorts.WebNode} check weight {node.Weight}{cookie}");
+            var address = options.WebNodeAddresses?.GetValueOrDefault(node.Name) ?? $"{node.Name}:{StackPorts.WebNode}";
+            b.AppendLine($"    server {node.Name} {address} check {InitialState(node)}{cookie}");
         }
         if (lb.Stats.Enabled)
         {
@@ -120,16 +127,34 @@ public static class HaproxyRenderer
         _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "Unknown balance algorithm."),
     };
 
-    /// <summary>The backend's cookie line, in HAProxy's spelling of each stickiness mode.</summary>
-    public static string CookieDirective(StickySessionSpec sticky) => sticky.Mode switch
+    /// <summary>
+    /// The server's weight and admin state at start. HAProxy has a config keyword for maintenance (<c>disabled</c>)
+    /// but none for drain; weight 0 is what drain does (no new sessions, sticky ones still arrive), so a drained
+    /// node starts at weight 0 and "ready" puts its stored weight back.
+    /// </summary>
+    public static string InitialState(WebNodeSpec node) => node.State switch
     {
-        // HAProxy adds its own cookie; indirect strips it before the server sees it, nocache keeps shared
-        // caches from storing a response that sets it.
-        StickyMode.Insert => $"cookie {sticky.Cookie} insert indirect nocache",
-        // The application sets the cookie; HAProxy overwrites its value with the server name.
-        StickyMode.Rewrite => $"cookie {sticky.Cookie} rewrite",
-        // The application's own cookie (e.g. a session id) gets the server name as a prefix.
-        StickyMode.Prefix => $"cookie {sticky.Cookie} prefix nocache",
-        _ => throw new ArgumentOutOfRangeException(nameof(sticky), sticky.Mode, "Unknown sticky mode."),
+        WebNodeState.Ready => $"weight {node.Weight}",
+        WebNodeState.Drain => "weight 0",
+        WebNodeState.Maint => $"weight {node.Weight} disabled",
+        _ => throw new ArgumentOutOfRangeException(nameof(node), node.State, "Unknown web node state."),
     };
+
+    /// <summary>The backend's cookie line, in HAProxy's spelling of each stickiness mode and its options.</summary>
+    public static string CookieDirective(StickySessionSpec sticky)
+    {
+        var mode = sticky.Mode switch
+        {
+            // HAProxy adds its own cookie.
+            StickyMode.Insert => "insert",
+            // The application sets the cookie; HAProxy overwrites its value with the server name.
+            StickyMode.Rewrite => "rewrite",
+            // The application's own cookie (e.g. a session id) gets the server name as a prefix.
+            StickyMode.Prefix => "prefix",
+            _ => throw new ArgumentOutOfRangeException(nameof(sticky), sticky.Mode, "Unknown sticky mode."),
+        };
+        // indirect: no cookie for a client that already has a valid one (insert also strips it before the server);
+        // nocache: shared caches must not store a response that sets it.
+        return $"cookie {sticky.Cookie} {mode}{(sticky.Indirect ? " indirect" : "")}{(sticky.NoCache ? " nocache" : "")}";
+    }
 }

@@ -46,6 +46,9 @@ public enum BalanceAlgorithm { RoundRobin, LeastConn, Source }
 
 public enum StickyMode { Insert, Rewrite, Prefix }
 
+/// <summary>An operator's admin state of a web node in HAProxy: takes traffic, only its sticky sessions, or none.</summary>
+public enum WebNodeState { Ready, Drain, Maint }
+
 public enum DatabaseFlavor { MariaDb, MySql }
 
 public sealed record LoadBalancerSpec
@@ -63,6 +66,12 @@ public sealed record StickySessionSpec
     public bool Enabled { get; init; } = true;
     public string Cookie { get; init; } = "SERVERID";
     public StickyMode Mode { get; init; } = StickyMode.Insert;
+
+    /// <summary>HAProxy's <c>indirect</c>: no cookie is sent to a client that already has a valid one (and in insert mode the server never sees it).</summary>
+    public bool Indirect { get; init; } = true;
+
+    /// <summary>HAProxy's <c>nocache</c>: responses that set the cookie are marked uncacheable, so a shared cache cannot hand one client's server to everyone.</summary>
+    public bool NoCache { get; init; } = true;
 }
 
 public sealed record HealthCheckSpec
@@ -71,6 +80,9 @@ public sealed record HealthCheckSpec
     public int IntervalMs { get; init; } = 2000;
     public int Rise { get; init; } = 2;
     public int Fall { get; init; } = 3;
+
+    /// <summary>The HTTP status a passing check answers with (<c>http-check expect status</c>).</summary>
+    public int ExpectStatus { get; init; } = 200;
 }
 
 public sealed record StatsSpec
@@ -95,6 +107,9 @@ public sealed record WebNodeSpec
 
     /// <summary>HAProxy server weight, 0–256; 0 takes the node out of rotation without removing it.</summary>
     public int Weight { get; init; } = 100;
+
+    /// <summary>Drain or maintenance set by an operator, kept here so a restart or redeploy starts the server in it.</summary>
+    public WebNodeState State { get; init; } = WebNodeState.Ready;
 }
 
 public sealed record SqlRouterSpec

@@ -52,12 +52,15 @@ public static partial class TopologyValidator
         if (lb.StickySessions.Enabled && !CookieName().IsMatch(lb.StickySessions.Cookie ?? ""))
             p.Add(new("loadBalancer.stickySessions.cookie",
                 $"'{lb.StickySessions.Cookie}' is not a valid cookie name; use letters, digits, '-' or '_' (for example SERVERID)."));
+        if (lb.StickySessions is { Enabled: true, Mode: StickyMode.Rewrite, Indirect: true })
+            p.Add(new("loadBalancer.stickySessions.indirect", "HAProxy does not allow 'indirect' with the rewrite mode; turn indirect off or use insert."));
         var hc = lb.HealthCheck;
         if (!HttpPath().IsMatch(hc.Path ?? ""))
             p.Add(new("loadBalancer.healthCheck.path", $"'{hc.Path}' is not a URL path; it must start with '/' (for example /health)."));
         CheckRange(p, "loadBalancer.healthCheck.intervalMs", hc.IntervalMs, 100, 3_600_000, "milliseconds");
         CheckRange(p, "loadBalancer.healthCheck.rise", hc.Rise, 1, 100, "consecutive checks");
         CheckRange(p, "loadBalancer.healthCheck.fall", hc.Fall, 1, 100, "consecutive checks");
+        CheckRange(p, "loadBalancer.healthCheck.expectStatus", hc.ExpectStatus, 100, 599, "(HTTP status code)");
         if (lb.Stats.Enabled) CheckPort(p, "loadBalancer.stats.publishPort", lb.Stats.PublishPort);
     }
 
@@ -75,6 +78,8 @@ public static partial class TopologyValidator
         }
         if (web.Nodes.Length > 0 && web.Nodes.All(n => n.Weight == 0))
             p.Add(new("web.nodes", "Every web node has weight 0, so no node would receive traffic; give at least one a weight above 0."));
+        else if (web.Nodes.Length > 0 && web.Nodes.All(n => n.State != WebNodeState.Ready))
+            p.Add(ValidationProblem.Warn("web.nodes", "Every web node is in drain or maint, so no new visitor is served; set at least one to ready."));
     }
 
     private static void CheckRouter(List<ValidationProblem> p, SqlRouterSpec router)

@@ -61,6 +61,7 @@ public static class TopologyYaml
         var sticky = f.Child("stickySessions");
         var hc = f.Child("healthCheck");
         var stats = f.Child("stats");
+        var mode = sticky.Enum("mode", d.StickySessions.Mode);
         var lb = new LoadBalancerSpec
         {
             Kind = f.StringOr("kind", d.Kind),
@@ -70,7 +71,10 @@ public static class TopologyYaml
             {
                 Enabled = sticky.Bool("enabled", d.StickySessions.Enabled),
                 Cookie = sticky.StringOr("cookie", d.StickySessions.Cookie),
-                Mode = sticky.Enum("mode", d.StickySessions.Mode),
+                Mode = mode,
+                // HAProxy refuses indirect with rewrite, so a file that only says "rewrite" means without it.
+                Indirect = sticky.Bool("indirect", mode != StickyMode.Rewrite),
+                NoCache = sticky.Bool("nocache", d.StickySessions.NoCache),
             },
             HealthCheck = new()
             {
@@ -78,6 +82,7 @@ public static class TopologyYaml
                 IntervalMs = hc.Int("intervalMs", d.HealthCheck.IntervalMs),
                 Rise = hc.Int("rise", d.HealthCheck.Rise),
                 Fall = hc.Int("fall", d.HealthCheck.Fall),
+                ExpectStatus = hc.Int("expectStatus", d.HealthCheck.ExpectStatus),
             },
             Stats = new()
             {
@@ -96,7 +101,7 @@ public static class TopologyYaml
     {
         var nodes = f.List("nodes").Select(n =>
         {
-            var node = new WebNodeSpec { Name = n.StringOr("name", ""), Weight = n.Int("weight", 100) };
+            var node = new WebNodeSpec { Name = n.StringOr("name", ""), Weight = n.Int("weight", 100), State = n.Enum("state", WebNodeState.Ready) };
             n.RejectUnknown();
             return node;
         }).ToImmutableArray();
@@ -203,6 +208,8 @@ public static class TopologyYaml
                     ["enabled"] = lb.StickySessions.Enabled,
                     ["cookie"] = lb.StickySessions.Cookie,
                     ["mode"] = Lower(lb.StickySessions.Mode),
+                    ["indirect"] = lb.StickySessions.Indirect,
+                    ["nocache"] = lb.StickySessions.NoCache,
                 },
                 ["healthCheck"] = new Dictionary<string, object?>
                 {
@@ -210,12 +217,13 @@ public static class TopologyYaml
                     ["intervalMs"] = lb.HealthCheck.IntervalMs,
                     ["rise"] = lb.HealthCheck.Rise,
                     ["fall"] = lb.HealthCheck.Fall,
+                    ["expectStatus"] = lb.HealthCheck.ExpectStatus,
                 },
                 ["stats"] = new Dictionary<string, object?> { ["enabled"] = lb.Stats.Enabled, ["publishPort"] = lb.Stats.PublishPort },
             },
             ["web"] = new Dictionary<string, object?>
             {
-                ["nodes"] = spec.Web.Nodes.Select(n => new Dictionary<string, object?> { ["name"] = n.Name, ["weight"] = n.Weight }).ToList(),
+                ["nodes"] = spec.Web.Nodes.Select(n => new Dictionary<string, object?> { ["name"] = n.Name, ["weight"] = n.Weight, ["state"] = Lower(n.State) }).ToList(),
             },
         };
         if (spec.SqlRouter is { } r)

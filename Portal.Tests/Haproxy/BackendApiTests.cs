@@ -42,6 +42,32 @@ public sealed class BackendApiTests
         Assert.Equal(25, (await stack.Runtime.GetServerAsync("web", "web1", Ct))!.Weight);
     }
 
+    [Fact]
+    public async Task Settings_ThroughTheApi_FieldProblemsThenAReload()
+    {
+        await using var stack = await HaproxyStack.StartAsync(Ct);
+        var env = new Dictionary<string, string> { ["HAPORTAL_ADMIN_PASSWORD"] = ApiPortalFixture.AdminPassword };
+        foreach (var (key, value) in BackendSettingsTests.Settings(stack).ToDictionary()) env[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
+        await using var portal = await PortalProcess.StartAsync(env);
+        using var admin = Client(portal, "admin", ApiPortalFixture.AdminPassword);
+        var yaml = Core.Topology.TopologyYaml.Serialize(BackendSettingsTests.Topology());
+        (await admin.PostAsync("/api/topologies", new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml"), Ct)).EnsureSuccessStatusCode();
+        var url = $"/api/backends/settings/{BackendSettingsTests.Name}";
+        var current = await admin.GetFromJsonAsync<JsonElement>(url, Ct);
+
+        var invalid = await admin.PutAsJsonAsync(url, new { balance = "fastest", cookie = "SERVERID", stickyMode = "insert", stickyEnabled = true,
+            indirect = true, noCache = true, checkPath = "/health", intervalMs = 2000, rise = 2, fall = 0, expectStatus = 200 }, Ct);
+        var valid = await admin.PutAsJsonAsync(url, new { balance = "leastconn", cookie = "PORTALSID", stickyMode = "insert", stickyEnabled = true,
+            indirect = true, noCache = true, checkPath = "/health", intervalMs = 2000, rise = 2, fall = 3, expectStatus = 200 }, Ct);
+
+        Assert.Equal("SERVERID", current.GetProperty("cookie").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(["balance", "fall"], (await invalid.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("problems").EnumerateArray()
+            .Select(p => p.GetProperty("field").GetString()).Order());
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+        Assert.Equal(("PORTALSID", "leastconn"), (await stack.Runtime.ListBackendsAsync(Ct)).Single(b => b.Name == "web") is var web ? (web.Cookie, web.Algorithm) : default);
+    }
+
     private static HttpClient Client(PortalProcess portal, string user, string password)
     {
         var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = portal.BaseAddress };

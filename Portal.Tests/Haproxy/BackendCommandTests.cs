@@ -71,5 +71,36 @@ public sealed class BackendCommandTests : IDisposable
         Assert.Contains("missing.sock", result.Error);
     }
 
+    private async Task<string[]> SettingsArgsAsync(HaproxyStack stack)
+    {
+        var file = Path.Combine(_data, "settings.yaml");
+        await File.WriteAllTextAsync(file, Core.Topology.TopologyYaml.Serialize(BackendSettingsTests.Topology()), Ct);
+        Assert.Equal(0, (await PortalCli.RunAsync(_data, "import", file)).ExitCode);
+        var s = BackendSettingsTests.Settings(stack);
+        return ["backends", "settings", BackendSettingsTests.Name, "--runtime", s.RuntimeEndpoint!, "--config", s.ConfigPath!, "--master", s.MasterSocket!,
+            "--haproxy", s.Binary, "--bind", s.FrontendBind!, .. s.NodeAddresses.SelectMany(n => new[] { "--node", $"{n.Key}={n.Value}" })];
+    }
+
+    [Fact]
+    public async Task Settings_Valid_Reloads_Invalid_ExitsTwoPerOption_Rejected_ExitsOneWithHaproxysMessage()
+    {
+        await using var stack = await HaproxyStack.StartAsync(Ct);
+        var args = await SettingsArgsAsync(stack);
+
+        var invalid = await PortalCli.RunAsync(_data, [.. args, "--balance", "fastest", "--rise", "0"]);
+        var rejected = await PortalCli.RunAsync(_data, [.. args, "--cookie", "SERVER'ID"]);
+        var valid = await PortalCli.RunAsync(_data, [.. args, "--cookie", "PORTALSID", "--mode", "insert", "--indirect", "false"]);
+
+        Assert.Equal(2, invalid.ExitCode);
+        Assert.Equal(["--balance", "--rise"], invalid.ErrorLines.Select(l => l[..l.IndexOf(':')]).Order());
+        Assert.Equal(1, rejected.ExitCode);
+        Assert.Contains("haproxy: HAProxy rejected the new config", rejected.Error);
+        Assert.Contains("unmatched quote", rejected.Error);
+        Assert.Equal(0, valid.ExitCode);
+        Assert.Contains("as revision 2", valid.Out);
+        Assert.Equal("PORTALSID", (await stack.Runtime.ListBackendsAsync(Ct)).Single(b => b.Name == "web").Cookie);
+        Assert.Contains("cookie PORTALSID insert nocache", await File.ReadAllTextAsync(stack.ConfigPath, Ct));
+    }
+
     public void Dispose() => Directory.Delete(_data, recursive: true);
 }

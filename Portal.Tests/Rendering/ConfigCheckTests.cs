@@ -24,6 +24,7 @@ public sealed class ConfigCheckTests : IDisposable
     [InlineData("five-web-nodes")]
     [InlineData("stats-off")]
     [InlineData("weights")]
+    [InlineData("node-states")]
     public async Task HaproxyCheck_RenderedConfig_IsValidEvenWithUnresolvableWebNodes(string variant)
     {
         var haproxy = Prerequisite.RequireExecutable("haproxy");

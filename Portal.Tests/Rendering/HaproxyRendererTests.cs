@@ -34,6 +34,22 @@ public class HaproxyRendererTests
     public void Render_StickyMode_UsesHaproxySpelling(string variant, string expected) =>
         Assert.Contains(expected, Lines(Topologies.Variant(variant)));
 
+    [Fact]
+    public void Render_NodeStates_DrainStartsAtWeightZero_MaintStartsDisabled_AndTheExpectedStatusIsChecked()
+    {
+        var lines = Lines(Topologies.Variant("node-states"));
+
+        Assert.Contains("server web1 web1:8080 check weight 100 cookie web1", lines);
+        Assert.Contains("server web2 web2:8080 check weight 0 cookie web2", lines);
+        Assert.Contains("server web3 web3:8080 check weight 100 disabled cookie web3", lines);
+        Assert.Contains("http-check expect status 204", lines);
+    }
+
+    [Fact]
+    public void Render_StickyOptions_OnlyTheChosenOnesAreWritten() =>
+        Assert.Contains("cookie SERVERID insert nocache",
+            Lines(Topologies.Seed with { LoadBalancer = Topologies.Seed.LoadBalancer with { StickySessions = Topologies.Seed.LoadBalancer.StickySessions with { Indirect = false } } }));
+
     [Theory]
     [InlineData("seed", "balance roundrobin")]
     [InlineData("leastconn", "balance leastconn")]

@@ -11,7 +11,7 @@ public static class Topologies
     public static readonly string[] VariantNames =
     [
         "seed", "sticky-off", "sticky-rewrite", "sticky-prefix", "leastconn", "source", "five-web-nodes", "stats-off",
-        "weights", "semi-sync", "mysql", "mysql-semi-sync", "no-router", "two-routers-vip",
+        "weights", "node-states", "semi-sync", "mysql", "mysql-semi-sync", "no-router", "two-routers-vip",
     ];
 
     public static TheoryData<string> Variants => new(VariantNames);
@@ -20,8 +20,8 @@ public static class Topologies
     {
         "seed" => Seed,
         "sticky-off" => WithLb(lb => lb with { StickySessions = lb.StickySessions with { Enabled = false } }),
-        "sticky-rewrite" => WithLb(lb => lb with { StickySessions = lb.StickySessions with { Mode = StickyMode.Rewrite } }),
-        "sticky-prefix" => WithLb(lb => lb with { StickySessions = lb.StickySessions with { Mode = StickyMode.Prefix, Cookie = "JSESSIONID" } }),
+        "sticky-rewrite" => WithLb(lb => lb with { StickySessions = lb.StickySessions with { Mode = StickyMode.Rewrite, Indirect = false, NoCache = false } }),
+        "sticky-prefix" => WithLb(lb => lb with { StickySessions = lb.StickySessions with { Mode = StickyMode.Prefix, Cookie = "JSESSIONID", Indirect = false } }),
         "leastconn" => WithLb(lb => lb with { Balance = BalanceAlgorithm.LeastConn }),
         "source" => WithLb(lb => lb with { Balance = BalanceAlgorithm.Source }),
         "five-web-nodes" => Seed with { Web = new WebTierSpec { Nodes = [.. Enumerable.Range(1, 5).Select(i => new WebNodeSpec { Name = $"web{i}" })] } },
@@ -29,6 +29,11 @@ public static class Topologies
         "weights" => Seed with
         {
             Web = new WebTierSpec { Nodes = [new WebNodeSpec { Name = "web1", Weight = 200 }, new WebNodeSpec { Name = "web2", Weight = 50 }, new WebNodeSpec { Name = "web3", Weight = 0 }] },
+        },
+        "node-states" => Seed with
+        {
+            LoadBalancer = Seed.LoadBalancer with { HealthCheck = Seed.LoadBalancer.HealthCheck with { ExpectStatus = 204 } },
+            Web = new WebTierSpec { Nodes = [new WebNodeSpec { Name = "web1" }, new WebNodeSpec { Name = "web2", Weight = 60, State = WebNodeState.Drain }, new WebNodeSpec { Name = "web3", State = WebNodeState.Maint }] },
         },
         "semi-sync" => Seed with { Database = Seed.Database with { SemiSync = true } },
         "mysql" => Seed with { Database = Seed.Database with { Flavor = DatabaseFlavor.MySql, Version = "8.0" } },

@@ -27,7 +27,7 @@ public class TopologyDiffTests
 
         var changes = TopologyDiff.Compare(before, after);
 
-        Assert.Equal(["web.nodes[web0].name", "web.nodes[web0].weight"], changes.Select(c => c.Path));
+        Assert.Equal(["web.nodes[web0].name", "web.nodes[web0].weight", "web.nodes[web0].state"], changes.Select(c => c.Path));
         Assert.All(changes, c => Assert.Equal("added", c.Kind));
     }
 

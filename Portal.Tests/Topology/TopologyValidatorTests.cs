@@ -52,6 +52,9 @@ public class TopologyValidatorTests
     [InlineData("  primary:\n    name: db1\n", "", "database.primary", "A primary is required")]
     [InlineData("  primary:\n    name: db1\n", "  primary:\n    - name: db1\n    - name: db3\n", "database.primary", "Exactly one primary")]
     [InlineData("semiSync: false", "semiSync: maybe", "database.semiSync", "not true or false")]
+    [InlineData("    fall: 3", "    fall: 3\n    expectStatus: 700", "loadBalancer.healthCheck.expectStatus", "out of range")]
+    [InlineData("      weight: 100", "      weight: 100\n      state: asleep", "web.nodes[1].state", "ready | drain | maint")]
+    [InlineData("    mode: insert", "    mode: insert\n    indirect: sometimes", "loadBalancer.stickySessions.indirect", "not true or false")]
     [InlineData("rise: 2", "rise: two", "loadBalancer.healthCheck.rise", "not a whole number")]
     [InlineData("    rise: 2", "    rise: 2\n    rize: 3", "loadBalancer.healthCheck.rize", "Unknown field")]
     public void Validate_BrokenField_ReportsTheFieldAndHowToFixIt(string find, string replace, string path, string message)

@@ -32,4 +32,28 @@ public class TopologyYamlTests
         Assert.Equal(original, again.Spec);
         Assert.Empty(TopologyDiff.Compare(original, again.Spec!));
     }
+
+    [Fact]
+    public void Serialize_ThenParse_KeepsNodeStatesStickyOptionsAndExpectedStatus()
+    {
+        var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
+        var original = seed with
+        {
+            LoadBalancer = seed.LoadBalancer with
+            {
+                StickySessions = seed.LoadBalancer.StickySessions with { Mode = StickyMode.Rewrite, Indirect = false, NoCache = false },
+                HealthCheck = seed.LoadBalancer.HealthCheck with { ExpectStatus = 204 },
+            },
+            Web = new WebTierSpec { Nodes = [new WebNodeSpec { Name = "web1", State = WebNodeState.Drain }, new WebNodeSpec { Name = "web2", Weight = 40, State = WebNodeState.Maint }] },
+        };
+
+        var text = TopologyYaml.Serialize(original);
+        var again = TopologyYaml.Parse(text);
+
+        Assert.Contains("state: drain", text);
+        Assert.Contains("expectStatus: 204", text);
+        Assert.Equal(original, again.Spec);
+        Assert.Equal([new FieldChange("web.nodes[web1].state", "ready", "drain")],
+            TopologyDiff.Compare(seed with { Web = original.Web with { Nodes = [seed.Web.Nodes[0], original.Web.Nodes[1]] } }, original with { LoadBalancer = seed.LoadBalancer }));
+    }
 }

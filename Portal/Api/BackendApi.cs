@@ -1,4 +1,5 @@
 using HaPortal.Core.Haproxy;
+using HaPortal.Core.Persistence;
 using HaPortal.Core.Security;
 using HaPortal.Security;
 
@@ -12,6 +13,7 @@ namespace HaPortal.Api;
 public static class BackendApi
 {
     public const string RuntimeSetting = "Haproxy:RuntimeEndpoint";
+    public const string SettingsSection = "Haproxy";
 
     public sealed record WeightChange(int Weight, string? Topology);
     public sealed record StateChange(string State, string? Topology);
@@ -23,6 +25,25 @@ public static class BackendApi
 
         b.MapGet("/", async (IConfiguration config, CancellationToken ct) =>
             Runtime(config, out var problem) is { } runtime ? Results.Ok(await runtime.ListBackendsAsync(ct)) : problem);
+
+        b.MapGet("/settings/{topology}", async (string topology, TopologyStore topologies, CancellationToken ct) =>
+            await topologies.GetAsync(topology, ct: ct) is { } stored
+                ? Results.Ok(BackendSettings.From(stored.Spec.LoadBalancer))
+                : Results.Problem($"No topology named '{topology}'.", statusCode: StatusCodes.Status404NotFound));
+
+        b.MapPut("/settings/{topology}", async (string topology, BackendSettings body, IConfiguration config, HaproxyTargets targets,
+                BackendOperations operations, HttpContext http, CancellationToken ct) =>
+            {
+                var (target, problems) = targets.Resolve(config.GetSection(SettingsSection).Get<HaproxySettings>() ?? new());
+                if (target is null)
+                    return Results.Problem($"Setting section {SettingsSection} names no usable HAProxy: {string.Join(" ", problems.Select(p => $"{p.Path}: {p.Message}"))}",
+                        statusCode: StatusCodes.Status503ServiceUnavailable);
+                var result = await operations.ApplySettingsAsync(target, Actor.From(http.User), topology, body, ct);
+                if (result.Succeeded) return Results.Ok(new { revision = result.Revision, workerPid = result.WorkerPid });
+                // A config HAProxy rejects comes back as the field "haproxy" with HAProxy's words; nothing was installed or saved.
+                return ApiProblems.Invalid(result.Problems.Select(p => new ApiProblems.Problem(p.Path, p.Message)));
+            })
+            .RequireAuthorization(Policies.CanChange);
 
         b.MapPost("/{backend}/servers/{server}/weight", (string backend, string server, WeightChange body, IConfiguration config,
                 IServiceProvider services, HttpContext http, CancellationToken ct) =>

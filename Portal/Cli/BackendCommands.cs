@@ -26,6 +26,7 @@ public static class BackendCommands
         foreach (var state in BackendOperations.StateNames) backends.Subcommands.Add(SetState(io, state));
         backends.Subcommands.Add(Add(io));
         backends.Subcommands.Add(Remove(io));
+        backends.Subcommands.Add(Settings(io));
         return backends;
     }
 
@@ -128,6 +129,85 @@ public static class BackendCommands
             ops.RemoveServerAsync(rt, actor, be, srv, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), parse.GetValue(o.Topology), ct)));
         return command;
     }
+
+    private static Command Settings(ConsoleIo io)
+    {
+        var topology = new Argument<string>("TOPOLOGY") { Description = "The stored topology whose load balancer settings change" };
+        var config = new Option<string>("--config") { Description = "The live haproxy.cfg the master process reads (-f)", Required = true };
+        var master = new Option<string>("--master") { Description = "The master CLI socket (-S)", Required = true };
+        var binary = new Option<string>("--haproxy") { Description = "haproxy binary that checks the candidate", DefaultValueFactory = _ => "haproxy" };
+        var bind = new Option<string?>("--bind") { Description = "Frontend bind address when HAProxy runs outside Docker (127.0.0.1:8080)" };
+        var nodes = new Option<string[]>("--node") { Description = "NAME=HOST:PORT where a web node is reached outside Docker (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var balance = new Option<string?>("--balance") { Description = string.Join(" | ", BackendSettings.Balances) };
+        var cookie = new Option<string?>("--cookie") { Description = "Sticky cookie name" };
+        var mode = new Option<string?>("--mode") { Description = string.Join(" | ", BackendSettings.StickyModes) };
+        var sticky = new Option<bool?>("--sticky") { Description = "Sticky sessions on or off" };
+        var indirect = new Option<bool?>("--indirect") { Description = "Cookie option indirect" };
+        var nocache = new Option<bool?>("--nocache") { Description = "Cookie option nocache" };
+        var path = new Option<string?>("--check-path") { Description = "Health check URL path" };
+        var interval = new Option<int?>("--interval") { Description = "Health check interval in ms" };
+        var rise = new Option<int?>("--rise") { Description = "Passing checks before a server is up" };
+        var fall = new Option<int?>("--fall") { Description = "Failing checks before a server is down" };
+        var status = new Option<int?>("--expect-status") { Description = "HTTP status a passing check answers with" };
+        var command = new Command("settings", "Change balance, stickiness and health-check settings: render, haproxy -c, reload; a rejected config is never installed.")
+        {
+            topology, config, master, binary, bind, nodes, balance, cookie, mode, sticky, indirect, nocache, path, interval, rise, fall, status,
+        };
+        var o = Options(command, topology: false);
+        command.SetAction(async (parse, ct) =>
+        {
+            var addresses = new Dictionary<string, string>(StringComparer.Ordinal);
+            var invalid = false;
+            foreach (var node in parse.GetValue(nodes) ?? [])
+            {
+                var eq = node.IndexOf('=');
+                if (eq <= 0 || eq == node.Length - 1) { io.Error.WriteLine($"--node: '{node}' is not NAME=HOST:PORT."); invalid = true; }
+                else addresses[node[..eq]] = node[(eq + 1)..];
+            }
+            await using var services = await CommandServices.OpenAsync(ct);
+            var (target, problems) = services.GetRequiredService<HaproxyTargets>().Resolve(new HaproxySettings
+            {
+                RuntimeEndpoint = parse.GetValue(o.Runtime), ConfigPath = parse.GetValue(config), MasterSocket = parse.GetValue(master),
+                Binary = parse.GetValue(binary)!, FrontendBind = parse.GetValue(bind), NodeAddresses = addresses,
+            });
+            foreach (var p in problems) io.Error.WriteLine($"--{Kebab(p.Path)}: {p.Message}");
+            var name = parse.GetValue(topology)!;
+            var stored = await services.GetRequiredService<HaPortal.Core.Persistence.TopologyStore>().GetAsync(name, ct: ct);
+            if (stored is null) { io.Error.WriteLine($"TOPOLOGY: no topology named '{name}'."); invalid = true; }
+            if (invalid || target is null) return ExitCodes.InvalidInput;
+
+            var current = BackendSettings.From(stored!.Spec.LoadBalancer);
+            var wanted = current with
+            {
+                Balance = parse.GetValue(balance) ?? current.Balance, Cookie = parse.GetValue(cookie) ?? current.Cookie,
+                StickyMode = parse.GetValue(mode) ?? current.StickyMode, StickyEnabled = parse.GetValue(sticky) ?? current.StickyEnabled,
+                Indirect = parse.GetValue(indirect) ?? current.Indirect, NoCache = parse.GetValue(nocache) ?? current.NoCache,
+                CheckPath = parse.GetValue(path) ?? current.CheckPath, IntervalMs = parse.GetValue(interval) ?? current.IntervalMs,
+                Rise = parse.GetValue(rise) ?? current.Rise, Fall = parse.GetValue(fall) ?? current.Fall,
+                ExpectStatus = parse.GetValue(status) ?? current.ExpectStatus,
+            };
+            var result = await services.GetRequiredService<BackendOperations>().ApplySettingsAsync(target, Actor.CommandLine(), name, wanted, ct);
+            if (parse.GetValue(o.Json))
+                io.Out.WriteLine(JsonSerializer.Serialize(new { succeeded = result.Succeeded, problems = result.Problems.Select(p => new { field = p.Path, p.Message }), result.Revision, result.WorkerPid }, Json));
+            foreach (var problem in result.Problems) io.Error.WriteLine($"{(problem.Path == "haproxy" ? "haproxy" : "--" + Kebab(problem.Path))}: {problem.Message}");
+            if (!result.Succeeded) return result.Problems.Any(p => p.Path == "haproxy") ? ExitCodes.Failure : ExitCodes.InvalidInput;
+            if (!parse.GetValue(o.Json)) io.Out.WriteLine($"reloaded (worker {result.WorkerPid}); recorded in topology '{name}' as revision {result.Revision?.Number}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>A settings field as the command's option is spelled (checkPath → check-path, expectStatus → expect-status).</summary>
+    private static string Kebab(string field) => field switch
+    {
+        "stickyMode" => "mode",
+        "stickyEnabled" => "sticky",
+        "intervalMs" => "interval",
+        "runtimeEndpoint" => "runtime",
+        "configPath" => "config",
+        "masterSocket" => "master",
+        _ => string.Concat(field.Select(c => char.IsUpper(c) ? $"-{char.ToLowerInvariant(c)}" : c.ToString())),
+    };
 
     private delegate Task<BackendChangeResult> Change(BackendOperations operations, IHaproxyRuntime runtime, Actor actor, string backend, string server);
 

@@ -18,6 +18,7 @@ public static class CoreServices
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<TopologyStore>();
         services.TryAddSingleton<BackendOperations>();
+        services.TryAddSingleton<HaproxyTargets>();
         services.AddProxySql();
         return services;
     }

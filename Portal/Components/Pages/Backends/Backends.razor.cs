@@ -11,7 +11,8 @@ public partial class Backends
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
     [Inject] public required IConfiguration Configuration { get; init; }
-    [Inject] public required IServiceProvider Services { get; init; }
+    [Inject] public required BackendOperations Operations { get; init; }
+    [Inject] public required HaproxyTargets Targets { get; init; }
     [Inject] public required AuthenticationStateProvider Authentication { get; init; }
     [Inject] public required TimeProvider Time { get; init; }
 
@@ -19,6 +20,7 @@ public partial class Backends
     private readonly SessionHistory _history = new();
     private readonly Dictionary<string, int> _weights = new(StringComparer.Ordinal);
     private Task _loop = Task.CompletedTask;
+    private HaproxyTarget? _target;
     private IHaproxyRuntime? _runtime;
     private string? _endpointError;
     private IReadOnlyList<HaproxyBackend>? _backends;
@@ -29,9 +31,12 @@ public partial class Backends
 
     protected override void OnInitialized()
     {
-        if (HaproxyEndpoint.TryParse(Configuration[Api.BackendApi.RuntimeSetting], out _endpointError) is { } endpoint)
+        var (target, problems) = Targets.Resolve(Configuration.GetSection(Api.BackendApi.SettingsSection).Get<HaproxySettings>() ?? new());
+        _endpointError = string.Join(" ", problems.Select(p => $"{p.Path}: {p.Message}"));
+        if (target is not null)
         {
-            _runtime = new HaproxyRuntime(endpoint, Time);
+            _target = target;
+            _runtime = target.Runtime;
             _loop = PollAsync(_stop.Token);
         }
     }
@@ -75,8 +80,7 @@ public partial class Backends
         try
         {
             var actor = Actor.From((await Authentication.GetAuthenticationStateAsync()).User);
-            var operations = Services.GetService<BackendOperations>() ?? ActivatorUtilities.CreateInstance<BackendOperations>(Services);
-            _outcome = await change(operations, actor);
+            _outcome = await change(Operations, actor);
             if (_outcome.Succeeded) _weights.Remove(id);
             _backends = await _runtime!.ListBackendsAsync(_stop.Token);
         }
