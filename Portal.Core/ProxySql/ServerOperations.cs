@@ -41,6 +41,7 @@ public static class ProxySqlServices
         services.TryAddSingleton<IProxySqlAdminFactory, ProxySqlAdminFactory>();
         services.TryAddSingleton<QueryRuleOperations>();
         services.TryAddSingleton<ServerOperations>();
+        services.TryAddSingleton<ReadRoutingOperations>();
         return services;
     }
 }

@@ -39,6 +39,7 @@ public sealed class QueryRulesPageTests : IAsyncLifetime
         }).Build());
         _ctx.Services.AddSingleton<TopologyStore>(_db.Topologies);
         _ctx.Services.AddSingleton<AuditLog>(_db.Audit);
+        _ctx.Services.AddProxySql();
         _ctx.AddAuthorization().SetAuthorized("olga").SetRoles("Operator");
     }
 

@@ -87,7 +87,7 @@ public static class ProxySqlApi
             {
                 var status = action switch { "offline" => ServerStatus.OfflineSoft, "offline-hard" => ServerStatus.OfflineHard, "online" => ServerStatus.Online, _ => null };
                 if (status is null) return ApiProblems.Invalid("action", "Use offline, offline-hard or online.");
-                var ops = new ServerOperations(http.RequestServices.GetRequiredService<AuditLog>());
+                var ops = http.RequestServices.GetRequiredService<ServerOperations>();
                 var rollout = await ops.SetStatusAsync(nodes, host, port, hostgroup, status, Actor.From(http.User), ct);
                 if (rollout is null) return Results.Problem($"{host}:{port} is not in mysql_servers.", statusCode: StatusCodes.Status404NotFound);
                 return Rollout(rollout);
