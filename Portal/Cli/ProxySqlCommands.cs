@@ -277,7 +277,40 @@ public static class ProxySqlCommands
         servers.Subcommands.Add(list);
         servers.Subcommands.Add(SetStatus(io, "offline", "Drain a server (OFFLINE_SOFT; --hard for OFFLINE_HARD) for maintenance."));
         servers.Subcommands.Add(SetStatus(io, "online", "Put a server back into rotation (ONLINE)."));
+        servers.Subcommands.Add(ReadRoutingCommand(io));
         return servers;
+    }
+
+    private static Command ReadRoutingCommand(ConsoleIo io)
+    {
+        var c = new Connection();
+        var fallback = new Option<bool?>("--fallback") { Description = "Keep the primary in the reader hostgroup at a low weight (true/false)" };
+        var weight = new Option<int?>("--weight") { Description = "The primary's weight in the reader hostgroup (replicas: 1000)" };
+        var writerIsAlsoReader = new Option<bool?>("--writer-is-also-reader") { Description = "mysql-monitor_writer_is_also_reader (true/false)" };
+        var command = new Command("read-routing", "Show, or with options change, the read fallback and writer_is_also_reader (canary first, audited).")
+        {
+            fallback, weight, writerIsAlsoReader, c.Topology,
+        };
+        c.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            if (c.Nodes(parse, io) is not { } nodes) return ExitCodes.InvalidInput;
+            var current = await ReadRoutingOperations.ReadAsync(nodes[0], ct);
+            var json = parse.GetValue(c.Json);
+            if (parse.GetResult(fallback) is null && parse.GetResult(weight) is null && parse.GetResult(writerIsAlsoReader) is null)
+            {
+                io.Out.WriteLine(json ? JsonSerializer.Serialize(current, Json) : current.ToString());
+                return ExitCodes.Ok;
+            }
+            var wanted = new ReadRouting(parse.GetValue(fallback) ?? current.ReadFallback, parse.GetValue(weight) ?? current.FallbackWeight,
+                parse.GetValue(writerIsAlsoReader) ?? current.WriterIsAlsoReader);
+            await using var services = await CommandServices.OpenAsync(ct);
+            var outcome = await new ReadRoutingOperations(services.GetRequiredService<TopologyStore>(), services.GetRequiredService<AuditLog>())
+                .ApplyAsync(new RuleTarget(nodes, parse.GetValue(c.Topology)), wanted, Actor.CommandLine(), ct);
+            var problems = outcome.Problems.Select(p => p.Field switch { "fallbackWeight" => p with { Field = "--weight" }, "writerIsAlsoReader" => p with { Field = "--writer-is-also-reader" }, _ => p });
+            return Report(new RuleChangeOutcome([.. problems], outcome.Rollout, outcome.Revision), json, io);
+        });
+        return command;
     }
 
     private static Command SetStatus(ConsoleIo io, string verb, string description)
