@@ -46,7 +46,7 @@ public sealed class ProxySqlUiTests(BrowserFixture browser)
         await LogInAsync(page, "admin", AdminPassword(portal));
 
         await OpenAsync(page, "/proxysql/rules");
-        await Expect(page.Locator("tr[data-rule]")).ToHaveCountAsync(2);
+        await Expect(page.Locator("tr[data-rule]")).ToHaveCountAsync(2, new() { Timeout = 20_000 });
         await page.Locator("[data-test=add]").ClickAsync();
         await Input(page, "rule-id").FillAsync("50");
         await Input(page, "match-digest").FillAsync("^SELECT .* FROM comments");
@@ -80,7 +80,8 @@ public sealed class ProxySqlUiTests(BrowserFixture browser)
         await page.WaitForURLAsync("**/proxysql/servers");
         await WaitInteractiveAsync(page);
         var replica = page.Locator("tr[data-server='20/db2:3306']");
-        await Expect(replica.Locator("[data-test=status]")).ToHaveTextAsync("ONLINE");
+        // The first sample reads four admin tables; on a loaded machine that can outlast the default 5 s.
+        await Expect(replica.Locator("[data-test=status]")).ToHaveTextAsync("ONLINE", new() { Timeout = 20_000 });
         await Expect(page.Locator("[data-hostgroup='20'] [data-test=digests]")).ToContainTextAsync("SELECT id, title FROM posts");
 
         // Traffic between two samples: 90 more reads on the replica, 10 more writes on the primary.

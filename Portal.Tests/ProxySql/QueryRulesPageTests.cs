@@ -68,7 +68,7 @@ public sealed class QueryRulesPageTests : IAsyncLifetime
         var cut = _ctx.Render<QueryRules>();
         cut.WaitForElement("[data-test=test-bench]", TimeSpan.FromSeconds(10));
 
-        Field(cut, "bench-sql").Change("SELECT * FROM posts WHERE id=3 FOR UPDATE");
+        Field(cut, "bench-sql").Input("SELECT * FROM posts WHERE id=3 FOR UPDATE");
         cut.Find("[data-test=bench-run]").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("→ hostgroup 10 (rule 100)", cut.Find("[data-test=bench-hostgroup]").TextContent), TimeSpan.FromSeconds(10));
