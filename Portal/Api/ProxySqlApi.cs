@@ -1,5 +1,3 @@
-using HaPortal.Core.Audit;
-using HaPortal.Core.Persistence;
 using HaPortal.Core.ProxySql;
 using HaPortal.Core.Security;
 using HaPortal.Security;

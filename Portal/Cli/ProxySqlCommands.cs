@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using HaPortal.Core.Audit;
-using HaPortal.Core.Persistence;
 using HaPortal.Core.ProxySql;
 using HaPortal.Core.Security;
 
@@ -170,7 +168,7 @@ public static class ProxySqlCommands
                 Comment = PickText(comment, start.Comment),
             };
             await using var services = await CommandServices.OpenAsync(ct);
-            var ops = new QueryRuleOperations(services.GetRequiredService<TopologyStore>(), services.GetRequiredService<AuditLog>());
+            var ops = services.GetRequiredService<QueryRuleOperations>();
             var target = new RuleTarget(nodes, parse.GetValue(c.Topology));
             var outcome = verb == "add"
                 ? await ops.AddAsync(target, rule, Actor.CommandLine(), ct)
@@ -192,7 +190,7 @@ public static class ProxySqlCommands
         {
             if (c.Nodes(parse, io) is not { } nodes) return ExitCodes.InvalidInput;
             await using var services = await CommandServices.OpenAsync(ct);
-            var ops = new QueryRuleOperations(services.GetRequiredService<TopologyStore>(), services.GetRequiredService<AuditLog>());
+            var ops = services.GetRequiredService<QueryRuleOperations>();
             return Report(await ops.DeleteAsync(new RuleTarget(nodes, parse.GetValue(c.Topology)), parse.GetValue(id), Actor.CommandLine(), ct),
                 parse.GetValue(c.Json), io);
         });
@@ -305,7 +303,7 @@ public static class ProxySqlCommands
             var wanted = new ReadRouting(parse.GetValue(fallback) ?? current.ReadFallback, parse.GetValue(weight) ?? current.FallbackWeight,
                 parse.GetValue(writerIsAlsoReader) ?? current.WriterIsAlsoReader);
             await using var services = await CommandServices.OpenAsync(ct);
-            var outcome = await new ReadRoutingOperations(services.GetRequiredService<TopologyStore>(), services.GetRequiredService<AuditLog>())
+            var outcome = await services.GetRequiredService<ReadRoutingOperations>()
                 .ApplyAsync(new RuleTarget(nodes, parse.GetValue(c.Topology)), wanted, Actor.CommandLine(), ct);
             var problems = outcome.Problems.Select(p => p.Field switch { "fallbackWeight" => p with { Field = "--weight" }, "writerIsAlsoReader" => p with { Field = "--writer-is-also-reader" }, _ => p });
             return Report(new RuleChangeOutcome([.. problems], outcome.Rollout, outcome.Revision), json, io);
@@ -334,7 +332,7 @@ public static class ProxySqlCommands
             if (c.Nodes(parse, io) is not { } nodes) return ExitCodes.InvalidInput;
             var status = verb == "online" ? ServerStatus.Online : parse.GetValue(hard) ? ServerStatus.OfflineHard : ServerStatus.OfflineSoft;
             await using var services = await CommandServices.OpenAsync(ct);
-            var rollout = await new ServerOperations(services.GetRequiredService<AuditLog>())
+            var rollout = await services.GetRequiredService<ServerOperations>()
                 .SetStatusAsync(nodes, address[..colon], port, parse.GetValue(hostgroup), status, Actor.CommandLine(), ct);
             if (rollout is null)
             {
