@@ -1,3 +1,4 @@
+using HaPortal.Core.Topology;
 using MySqlConnector;
 
 namespace HaPortal.Core.Blog;
@@ -12,21 +13,32 @@ public sealed class BlogConnections
     public BlogConnections(string write, string? read = null)
     {
         Write = Normalize(write);
-        Read = string.IsNullOrWhiteSpace(read) ? Write : Normalize(read);
+        HasReadEndpoint = !string.IsNullOrWhiteSpace(read);
+        Read = HasReadEndpoint ? Normalize(read!) : Write;
         Schema = new MySqlConnectionStringBuilder(Write).Database;
     }
 
     public string Write { get; }
     public string Read { get; }
 
+    /// <summary>True when reads have their own endpoint (a replica, no router): the write endpoint is then the primary itself.</summary>
+    public bool HasReadEndpoint { get; }
+
     /// <summary>The app schema named by the connection string.</summary>
     public string Schema { get; }
 
     /// <summary>
-    /// The seam for read-your-writes: today Primary means the write endpoint; a router-aware version can instead mark
-    /// the statement for ProxySQL's query rules.
+    /// Where a read goes. Any: the read endpoint. Primary (read-your-writes): without a router, the write endpoint,
+    /// which is the primary; with one endpoint (ProxySQL), the statement starts with
+    /// <see cref="ReadYourWritesRule.Marker"/>, which the rendered query rule sends to the writer hostgroup — on a
+    /// primary reached directly it is only a comment.
     /// </summary>
-    public string ForRead(ReadPreference preference) => preference == ReadPreference.Primary ? Write : Read;
+    public ReadRoute ForRead(ReadPreference preference) => preference switch
+    {
+        ReadPreference.Primary when HasReadEndpoint => new(Write, ""),
+        ReadPreference.Primary => new(Write, ReadYourWritesRule.Marker + " "),
+        _ => new(Read, ""),
+    };
 
     private static string Normalize(string connectionString)
     {
@@ -36,4 +48,10 @@ public sealed class BlogConnections
         b.AllowUserVariables = true;
         return b.ConnectionString;
     }
+}
+
+/// <summary>The endpoint of a read and the text its statements start with (the read-your-writes marker, or nothing).</summary>
+public sealed record ReadRoute(string ConnectionString, string Prefix)
+{
+    public string Sql(string statement) => Prefix + statement;
 }

@@ -38,8 +38,9 @@ public sealed class BlogStore(BlogConnections connections, TransientRetry retry,
             """;
         return retry.ExecuteAsync("list posts", async token =>
         {
-            await using var connection = await OpenAsync(connections.ForRead(preference), token).ConfigureAwait(false);
-            await using var command = new MySqlCommand(sql, connection);
+            var route = connections.ForRead(preference);
+            await using var connection = await OpenAsync(route.ConnectionString, token).ConfigureAwait(false);
+            await using var command = new MySqlCommand(route.Sql(sql), connection);
             if (search is not null) command.Parameters.AddWithValue("@q", "%" + EscapeLike(search) + "%");
             command.Parameters.AddWithValue("@limit", pageSize);
             command.Parameters.AddWithValue("@offset", (long)(page - 1) * pageSize);
@@ -66,8 +67,9 @@ public sealed class BlogStore(BlogConnections connections, TransientRetry retry,
             """;
         return retry.ExecuteAsync<Answered<Post>?>("read post", async token =>
         {
-            await using var connection = await OpenAsync(connections.ForRead(preference), token).ConfigureAwait(false);
-            await using var command = new MySqlCommand(sql, connection);
+            var route = connections.ForRead(preference);
+            await using var connection = await OpenAsync(route.ConnectionString, token).ConfigureAwait(false);
+            await using var command = new MySqlCommand(route.Sql(sql), connection);
             command.Parameters.AddWithValue("@id", id);
             await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
             var server = await ReadServerAsync(reader, token).ConfigureAwait(false);
@@ -147,7 +149,7 @@ public sealed class BlogStore(BlogConnections connections, TransientRetry retry,
     private Task<(DbServer ReadFrom, bool Visible)> CheckVisibleAsync(string table, long id, CancellationToken ct) =>
         retry.ExecuteAsync("check visibility", async token =>
         {
-            await using var connection = await OpenAsync(connections.ForRead(ReadPreference.Any), token).ConfigureAwait(false);
+            await using var connection = await OpenAsync(connections.ForRead(ReadPreference.Any).ConnectionString, token).ConfigureAwait(false);
             // table is one of two constants chosen above, never user input.
             await using var command = new MySqlCommand($"SELECT @@hostname, @@server_id, @@read_only, EXISTS(SELECT 1 FROM {table} WHERE id = @id)", connection);
             command.Parameters.AddWithValue("@id", id);

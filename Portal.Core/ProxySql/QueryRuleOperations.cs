@@ -105,7 +105,8 @@ public sealed class QueryRuleOperations(TopologyStore store, AuditLog audit)
         // The topology's own checks run once the rules pass ours, so a problem is reported once, with the rule's field.
         if (problems.Count == 0 && stored?.Spec is { SqlRouter: { } router } spec)
         {
-            newSpec = spec with { SqlRouter = router with { QueryRules = [.. after.OrderBy(r => r.RuleId).Select(r => ToSpec(r, router.Hostgroups))] } };
+            // The read-your-writes rule stands for an option, not a stored rule: it is not written back among queryRules.
+            newSpec = spec with { SqlRouter = router with { QueryRules = [.. ReadYourWritesRule.WithoutDerived(spec, after.OrderBy(r => r.RuleId).Select(r => ToSpec(r, router.Hostgroups)))] } };
             problems.AddRange(TopologyValidator.Validate(newSpec).Errors.Select(e => new RuleProblem(e.Path, e.Message)));
         }
         if (problems.Count > 0) return new(problems, Before: before, After: after);
@@ -210,9 +211,9 @@ public sealed class QueryRuleOperations(TopologyStore store, AuditLog audit)
 
     private async Task<IReadOnlyList<ProxySqlQueryRule>> StoredRulesAsync(RuleTarget target, CancellationToken ct)
     {
-        if (target.TopologyName is not { } name || await store.GetAsync(name, ct: ct).ConfigureAwait(false) is not { Spec.SqlRouter: { } router })
+        if (target.TopologyName is not { } name || await store.GetAsync(name, ct: ct).ConfigureAwait(false) is not { Spec: { SqlRouter: { } router } spec })
             throw new InvalidOperationException($"Drift needs a stored topology with a SQL router; '{target.TopologyName}' has none.");
-        return router.QueryRules.Select(r => FromSpec(r, router.Hostgroups)).OrderBy(r => r.RuleId).ToList();
+        return ReadYourWritesRule.EffectiveRules(spec).Select(r => FromSpec(r, router.Hostgroups)).OrderBy(r => r.RuleId).ToList();
     }
 
     /// <summary>The topology's rule as ProxySQL will hold it.</summary>

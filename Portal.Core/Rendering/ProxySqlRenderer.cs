@@ -11,7 +11,7 @@ namespace HaPortal.Core.Rendering;
 public static class ProxySqlRenderer
 {
     /// <summary>Weight of every backend in mysql_servers; equal weights, ProxySQL's usual 1000.</summary>
-    public const int ServerWeight = 1000;
+    public const int ServerWeight = TopologyValidator.ReplicaWeight;
 
     public static string RenderCnf(TopologySpec spec, StackSecrets secrets)
     {
@@ -54,12 +54,13 @@ public static class ProxySqlRenderer
         b.AppendLine($"    monitor_password={q(secrets.MonitorPassword)}");
         b.AppendLine("    monitor_read_only_interval=1000");
         b.AppendLine("    monitor_read_only_timeout=800");
+        b.AppendLine($"    monitor_writer_is_also_reader={(router.WriterIsAlsoReader ? "true" : "false")}");
         b.AppendLine("}");
         b.AppendLine();
         b.AppendLine("mysql_servers=");
         b.AppendLine("(");
         b.AppendJoin(",\n", Servers(spec).Select(s =>
-            $"    {{ address={q(s.Host)}, port={StackPorts.Database}, hostgroup={s.Hostgroup}, weight={ServerWeight}, comment={q(s.Comment)} }}"));
+            $"    {{ address={q(s.Host)}, port={StackPorts.Database}, hostgroup={s.Hostgroup}, weight={s.Weight}, comment={q(s.Comment)} }}"));
         b.AppendLine();
         b.AppendLine(")");
         b.AppendLine();
@@ -76,8 +77,9 @@ public static class ProxySqlRenderer
         b.AppendLine();
         b.AppendLine("mysql_query_rules=");
         b.AppendLine("(");
-        b.AppendJoin(",\n", router.QueryRules.Select(r => "    { " + string.Join(", ", RuleFields(r, hg)) + " }"));
-        if (router.QueryRules.Length > 0) b.AppendLine();
+        var rules = ReadYourWritesRule.EffectiveRules(spec);
+        b.AppendJoin(",\n", rules.Select(r => "    { " + string.Join(", ", RuleFields(r, hg)) + " }"));
+        if (rules.Length > 0) b.AppendLine();
         b.AppendLine(")");
         if (router.Nodes.Length > 1)
         {
@@ -106,6 +108,7 @@ public static class ProxySqlRenderer
             SetVariable("mysql-monitor_password", secrets.MonitorPassword),
             SetVariable("mysql-server_version", ServerVersion(spec.Database)),
             SetVariable("mysql-default_schema", spec.Database.AppSchema),
+            SetVariable("mysql-monitor_writer_is_also_reader", router.WriterIsAlsoReader ? "true" : "false"),
             "LOAD MYSQL VARIABLES TO RUNTIME",
             "SAVE MYSQL VARIABLES TO DISK",
             "DELETE FROM mysql_servers",
@@ -113,7 +116,7 @@ public static class ProxySqlRenderer
         var servers = Servers(spec).ToList();
         if (servers.Count > 0)
             sql.Add("INSERT INTO mysql_servers (hostgroup_id,hostname,port,weight,comment) VALUES "
-                    + string.Join(",", servers.Select(s => $"({s.Hostgroup},{SqlText.Quote(s.Host)},{StackPorts.Database},{ServerWeight},{SqlText.Quote(s.Comment)})")));
+                    + string.Join(",", servers.Select(s => $"({s.Hostgroup},{SqlText.Quote(s.Host)},{StackPorts.Database},{s.Weight},{SqlText.Quote(s.Comment)})")));
         sql.Add("DELETE FROM mysql_replication_hostgroups");
         sql.Add("INSERT INTO mysql_replication_hostgroups (writer_hostgroup,reader_hostgroup,check_type,comment) VALUES "
                 + $"({hg.Writer},{hg.Reader},'read_only',{SqlText.Quote(spec.Name)})");
@@ -125,9 +128,10 @@ public static class ProxySqlRenderer
         sql.Add("LOAD MYSQL USERS TO RUNTIME");
         sql.Add("SAVE MYSQL USERS TO DISK");
         sql.Add("DELETE FROM mysql_query_rules");
-        if (router.QueryRules.Length > 0)
+        var rules = ReadYourWritesRule.EffectiveRules(spec);
+        if (rules.Length > 0)
             sql.Add("INSERT INTO mysql_query_rules (rule_id,active,username,schemaname,flagIN,match_digest,match_pattern,negate_match_pattern,flagOUT,destination_hostgroup,apply,comment) VALUES "
-                    + string.Join(",", router.QueryRules.Select(r => "(" + string.Join(",",
+                    + string.Join(",", rules.Select(r => "(" + string.Join(",",
                         SqlText.Number(r.Id), SqlText.Bool(r.Active), SqlText.Quote(r.Username), SqlText.Quote(r.Schemaname),
                         SqlText.Number(r.FlagIn), SqlText.Quote(r.MatchDigest), SqlText.Quote(r.MatchPattern),
                         SqlText.Bool(r.NegateMatchPattern), SqlText.Number(r.FlagOut), SqlText.Number(r.ResolveDestination(hg)),
@@ -174,14 +178,21 @@ public static class ProxySqlRenderer
     private static string SetVariable(string name, string value) =>
         $"UPDATE global_variables SET variable_value={SqlText.Quote(value)} WHERE variable_name={SqlText.Quote(name)}";
 
-    private sealed record Server(int Hostgroup, string Host, string Comment);
+    private sealed record Server(int Hostgroup, string Host, string Comment, int Weight = ServerWeight);
 
-    // The primary in the writer hostgroup, replicas in the reader hostgroup. ProxySQL also adds the writer to
-    // the reader hostgroup at runtime (writer_is_also_reader=1, its default).
+    // The primary in the writer hostgroup, replicas in the reader hostgroup. With writer_is_also_reader ProxySQL also
+    // adds the writer to the reader hostgroup at runtime, at its writer weight — unless the reader hostgroup already
+    // holds it: the read fallback row, at a low weight, so the primary takes reads only when the replicas are gone.
     private static IEnumerable<Server> Servers(TopologySpec spec)
     {
-        var hg = RouterOf(spec).Hostgroups;
-        if (spec.Database.Primary is { } primary) yield return new(hg.Writer, primary.Name, $"{primary.Name} primary");
+        var router = RouterOf(spec);
+        var hg = router.Hostgroups;
+        if (spec.Database.Primary is { } primary)
+        {
+            yield return new(hg.Writer, primary.Name, $"{primary.Name} primary");
+            if (router.ReadFallback.Enabled)
+                yield return new(hg.Reader, primary.Name, $"{primary.Name} primary (read fallback)", router.ReadFallback.Weight);
+        }
         foreach (var replica in spec.Database.Replicas) yield return new(hg.Reader, replica.Name, $"{replica.Name} replica");
     }
 

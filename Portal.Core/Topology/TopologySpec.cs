@@ -97,8 +97,14 @@ public sealed record WebTierSpec
 {
     public ImmutableArray<WebNodeSpec> Nodes { get; init; } = [];
 
-    public bool Equals(WebTierSpec? other) => other is not null && Nodes.SequenceEqual(other.Nodes);
-    public override int GetHashCode() => Nodes.Length;
+    /// <summary>
+    /// Read-your-writes: for this many seconds after a visitor's write, the demo app sends that visitor's reads to the
+    /// writer (through the router: marked for a rendered query rule; without one: to the write endpoint). 0 = off.
+    /// </summary>
+    public int ReadYourWritesSeconds { get; init; }
+
+    public bool Equals(WebTierSpec? other) => other is not null && Nodes.SequenceEqual(other.Nodes) && ReadYourWritesSeconds == other.ReadYourWritesSeconds;
+    public override int GetHashCode() => HashCode.Combine(Nodes.Length, ReadYourWritesSeconds);
 }
 
 public sealed record WebNodeSpec
@@ -123,11 +129,29 @@ public sealed record SqlRouterSpec
     public HostgroupSpec Hostgroups { get; init; } = new();
     public ImmutableArray<QueryRuleSpec> QueryRules { get; init; } = [];
 
+    /// <summary>Keep the primary in the reader hostgroup at a low weight, so reads survive the loss of every replica.</summary>
+    public ReadFallbackSpec ReadFallback { get; init; } = new();
+
+    /// <summary>
+    /// ProxySQL's mysql-monitor_writer_is_also_reader (its default: true): the server the monitor finds writable is
+    /// also put in the reader hostgroup. False keeps the writer out of the reader hostgroup entirely.
+    /// </summary>
+    public bool WriterIsAlsoReader { get; init; } = true;
+
     public bool Equals(SqlRouterSpec? other) =>
         other is not null && Kind == other.Kind && Nodes.SequenceEqual(other.Nodes) && VirtualIp == other.VirtualIp
-        && Hostgroups.Equals(other.Hostgroups) && QueryRules.SequenceEqual(other.QueryRules);
+        && Hostgroups.Equals(other.Hostgroups) && QueryRules.SequenceEqual(other.QueryRules)
+        && ReadFallback.Equals(other.ReadFallback) && WriterIsAlsoReader == other.WriterIsAlsoReader;
 
-    public override int GetHashCode() => HashCode.Combine(Kind, Nodes.Length, VirtualIp, Hostgroups, QueryRules.Length);
+    public override int GetHashCode() => HashCode.Combine(Kind, Nodes.Length, VirtualIp, Hostgroups, QueryRules.Length, ReadFallback, WriterIsAlsoReader);
+}
+
+public sealed record ReadFallbackSpec
+{
+    public bool Enabled { get; init; }
+
+    /// <summary>The primary's weight in the reader hostgroup; replicas have 1000, so 1 sends it about 1 read in 1000 while they live.</summary>
+    public int Weight { get; init; } = 1;
 }
 
 public sealed record RouterNodeSpec

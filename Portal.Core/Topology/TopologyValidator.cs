@@ -38,6 +38,7 @@ public static partial class TopologyValidator
         CheckLoadBalancer(p, spec.LoadBalancer);
         CheckWeb(p, spec.Web);
         if (spec.SqlRouter is { } router) CheckRouter(p, router);
+        CheckReadRouting(p, spec);
         CheckDatabase(p, spec.Database);
         CheckUniqueNames(p, spec);
         CheckPublishedPorts(p, spec);
@@ -128,6 +129,33 @@ public static partial class TopologyValidator
             if (rule.FlagOut is < 0) p.Add(new($"{at}.flagOut", "flagOut cannot be negative."));
         }
     }
+
+    /// <summary>Read fallback and read-your-writes: options across the web tier and the router.</summary>
+    private static void CheckReadRouting(List<ValidationProblem> p, TopologySpec spec)
+    {
+        CheckRange(p, "web.readYourWritesSeconds", spec.Web.ReadYourWritesSeconds, 0, 3600, "seconds (0 = off)");
+        if (spec.SqlRouter is not { } router) return;
+        if (ReadYourWritesRule.IsOn(spec))
+            for (var i = 0; i < router.QueryRules.Length; i++)
+                if (router.QueryRules[i].Id == ReadYourWritesRule.RuleId)
+                    p.Add(new($"sqlRouter.queryRules[{i}].id",
+                        $"Rule id {ReadYourWritesRule.RuleId} is reserved for the read-your-writes rule while web.readYourWritesSeconds is above 0; give this rule another id."));
+        var fallback = router.ReadFallback;
+        if (!fallback.Enabled) return;
+        CheckRange(p, "sqlRouter.readFallback.weight", fallback.Weight, 1, MaxProxySqlWeight, "(ProxySQL server weight)");
+        if (fallback.Weight >= ReplicaWeight)
+            p.Add(ValidationProblem.Warn("sqlRouter.readFallback.weight",
+                $"Weight {fallback.Weight} is not low: replicas have {ReplicaWeight}, so the primary would take a full share of the reads. Use 1–10."));
+        if (!router.WriterIsAlsoReader)
+            p.Add(new("sqlRouter.readFallback.enabled",
+                "The read fallback needs writerIsAlsoReader: true; with false ProxySQL's monitor takes the writer out of the reader hostgroup, fallback row included."));
+    }
+
+    /// <summary>ProxySQL's largest mysql_servers.weight.</summary>
+    public const int MaxProxySqlWeight = 10_000_000;
+
+    /// <summary>Weight the renderer gives every backend (Rendering.ProxySqlRenderer.ServerWeight).</summary>
+    public const int ReplicaWeight = 1000;
 
     private static void CheckDatabase(List<ValidationProblem> p, DatabaseSpec db)
     {

@@ -105,14 +105,16 @@ public static class TopologyYaml
             n.RejectUnknown();
             return node;
         }).ToImmutableArray();
+        var readYourWrites = f.Int("readYourWritesSeconds", 0);
         f.RejectUnknown();
-        return new() { Nodes = nodes };
+        return new() { Nodes = nodes, ReadYourWritesSeconds = readYourWrites };
     }
 
     private static SqlRouterSpec ReadRouter(YamlFields f)
     {
         var d = new SqlRouterSpec();
         var hg = f.Child("hostgroups");
+        var fallback = f.Child("readFallback");
         var router = new SqlRouterSpec
         {
             Kind = f.StringOr("kind", d.Kind),
@@ -125,8 +127,15 @@ public static class TopologyYaml
             VirtualIp = f.String("virtualIp"),
             Hostgroups = new() { Writer = hg.Int("writer", d.Hostgroups.Writer), Reader = hg.Int("reader", d.Hostgroups.Reader) },
             QueryRules = f.List("queryRules").Select(ReadRule).ToImmutableArray(),
+            ReadFallback = new()
+            {
+                Enabled = fallback.Bool("enabled", d.ReadFallback.Enabled),
+                Weight = fallback.Int("weight", d.ReadFallback.Weight),
+            },
+            WriterIsAlsoReader = f.Bool("writerIsAlsoReader", d.WriterIsAlsoReader),
         };
         hg.RejectUnknown();
+        fallback.RejectUnknown();
         f.RejectUnknown();
         return router;
     }
@@ -224,6 +233,7 @@ public static class TopologyYaml
             ["web"] = new Dictionary<string, object?>
             {
                 ["nodes"] = spec.Web.Nodes.Select(n => new Dictionary<string, object?> { ["name"] = n.Name, ["weight"] = n.Weight, ["state"] = Lower(n.State) }).ToList(),
+                ["readYourWritesSeconds"] = spec.Web.ReadYourWritesSeconds,
             },
         };
         if (spec.SqlRouter is { } r)
@@ -235,6 +245,8 @@ public static class TopologyYaml
                 ["virtualIp"] = r.VirtualIp,
                 ["hostgroups"] = new Dictionary<string, object?> { ["writer"] = r.Hostgroups.Writer, ["reader"] = r.Hostgroups.Reader },
                 ["queryRules"] = r.QueryRules.Select(RuleFields).ToList(),
+                ["readFallback"] = new Dictionary<string, object?> { ["enabled"] = r.ReadFallback.Enabled, ["weight"] = r.ReadFallback.Weight },
+                ["writerIsAlsoReader"] = r.WriterIsAlsoReader,
             };
         }
         var db = spec.Database;

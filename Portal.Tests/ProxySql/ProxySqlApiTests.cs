@@ -97,4 +97,40 @@ public sealed class ProxySqlApiTests(ProxySqlApiFixture fixture) : IClassFixture
         Assert.Equal("INSERT INTO posts(title) VALUES (?)", dry.GetProperty("warnings")[0].GetProperty("digestText").GetString());
         Assert.Equal(20, dry.GetProperty("changes")[0].GetProperty("after").GetInt32());
     }
+
+    [Fact]
+    public async Task ReadRouting_Invalid400_ValidAppliedThenOff()
+    {
+        using var admin = fixture.Admin();
+
+        var bad = await admin.PutAsJsonAsync("/api/proxysql/read-routing", new { readFallback = true, fallbackWeight = 0, writerIsAlsoReader = false }, Ct);
+        var on = await admin.PutAsJsonAsync("/api/proxysql/read-routing", new { readFallback = true, fallbackWeight = 1, writerIsAlsoReader = true }, Ct);
+        var shown = await admin.GetFromJsonAsync<JsonElement>("/api/proxysql/read-routing", Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(["fallbackWeight", "writerIsAlsoReader"],
+            (await bad.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("field").GetString()));
+        Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        Assert.True(shown.GetProperty("readFallback").GetBoolean());
+        Assert.Contains(fixture.Double.QueryDirect("SELECT weight FROM runtime_mysql_servers WHERE hostgroup_id = 20 AND port = 33061"), r => r[0] == "1");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/proxysql/read-routing", new { readFallback = false, fallbackWeight = 1, writerIsAlsoReader = true }, Ct)).StatusCode);
+        Assert.Empty(fixture.Double.QueryDirect("SELECT weight FROM runtime_mysql_servers WHERE hostgroup_id = 20 AND port = 33061"));
+    }
+
+    [Fact]
+    public async Task ServerStatus_NodeFilter_UnknownNode400_KnownNodeRunsThere()
+    {
+        using var admin = fixture.Admin();
+
+        var unknown = await admin.PostAsync("/api/proxysql/servers/127.0.0.1/33062/offline?node=10.9.9.9:6032", null, Ct);
+        var offline = await admin.PostAsync($"/api/proxysql/servers/127.0.0.1/33062/offline?node=127.0.0.1:{fixture.Double.Port}", null, Ct);
+        var status = fixture.Double.QueryDirect("SELECT status FROM runtime_mysql_servers WHERE port = 33062")[0][0];
+        var online = await admin.PostAsync($"/api/proxysql/servers/127.0.0.1/33062/online?node=127.0.0.1:{fixture.Double.Port}", null, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, offline.StatusCode);
+        Assert.Equal("OFFLINE_SOFT", status);
+        Assert.Equal(HttpStatusCode.OK, online.StatusCode);
+        Assert.Equal("ONLINE", fixture.Double.QueryDirect("SELECT status FROM runtime_mysql_servers WHERE port = 33062")[0][0]);
+    }
 }

@@ -127,6 +127,24 @@ public sealed class ProxySqlCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServersReadRouting_ThroughExecutable_InvalidExit2_ValidAppliedAndShown()
+    {
+        Assert.True((await _node.ReplaceReplicationHostgroupsAsync([new ReplicationHostgroup(10, 20)], Ct)).Succeeded);
+
+        var invalid = await PortalCli.RunAsync(_data, "servers", "read-routing", "--fallback", "true", "--weight", "0", "--writer-is-also-reader", "false",
+            "--admin", Admin, "--password-env", _passwordEnv);
+        var applied = await PortalCli.RunAsync(_data, "servers", "read-routing", "--fallback", "true", "--weight", "2", "--admin", Admin, "--password-env", _passwordEnv);
+        var (exit, shown, _) = await RunAsync("servers", "read-routing", "--admin", Admin, "--password-env", _passwordEnv, "--json");
+
+        Assert.Equal(2, invalid.ExitCode);
+        Assert.Equal(["--weight", "--writer-is-also-reader"], invalid.ErrorLines.Select(l => l.Split(':')[0]));
+        Assert.True(applied.ExitCode == 0, applied.Error);
+        Assert.Equal(0, exit);
+        Assert.Equal(2, JsonDocument.Parse(shown).RootElement.GetProperty("fallbackWeight").GetInt32());
+        Assert.Contains(await _node.GetServersAsync(AdminLayer.Runtime, Ct), s => s.HostgroupId == 20 && s.Port == 33061 && s.Weight == 2);
+    }
+
+    [Fact]
     public async Task ServersOfflineThenOnline_ThroughExecutable_RuntimeFollows()
     {
         var offline = await PortalCli.RunAsync(_data, "servers", "offline", "127.0.0.1:33062", "--admin", Admin, "--password-env", _passwordEnv);

@@ -39,6 +39,7 @@ public sealed class QueryRulesPageTests : IAsyncLifetime
         }).Build());
         _ctx.Services.AddSingleton<TopologyStore>(_db.Topologies);
         _ctx.Services.AddSingleton<AuditLog>(_db.Audit);
+        _ctx.Services.AddProxySql();
         _ctx.AddAuthorization().SetAuthorized("olga").SetRoles("Operator");
     }
 
@@ -67,7 +68,7 @@ public sealed class QueryRulesPageTests : IAsyncLifetime
         var cut = _ctx.Render<QueryRules>();
         cut.WaitForElement("[data-test=test-bench]", TimeSpan.FromSeconds(10));
 
-        Field(cut, "bench-sql").Change("SELECT * FROM posts WHERE id=3 FOR UPDATE");
+        Field(cut, "bench-sql").Input("SELECT * FROM posts WHERE id=3 FOR UPDATE");
         cut.Find("[data-test=bench-run]").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("→ hostgroup 10 (rule 100)", cut.Find("[data-test=bench-hostgroup]").TextContent), TimeSpan.FromSeconds(10));

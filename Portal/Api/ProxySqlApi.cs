@@ -1,5 +1,3 @@
-using HaPortal.Core.Audit;
-using HaPortal.Core.Persistence;
 using HaPortal.Core.ProxySql;
 using HaPortal.Core.Security;
 using HaPortal.Security;
@@ -87,11 +85,23 @@ public static class ProxySqlApi
             {
                 var status = action switch { "offline" => ServerStatus.OfflineSoft, "offline-hard" => ServerStatus.OfflineHard, "online" => ServerStatus.Online, _ => null };
                 if (status is null) return ApiProblems.Invalid("action", "Use offline, offline-hard or online.");
-                var ops = new ServerOperations(http.RequestServices.GetRequiredService<AuditLog>());
+                var ops = http.RequestServices.GetRequiredService<ServerOperations>();
                 var rollout = await ops.SetStatusAsync(nodes, host, port, hostgroup, status, Actor.From(http.User), ct);
                 if (rollout is null) return Results.Problem($"{host}:{port} is not in mysql_servers.", statusCode: StatusCodes.Status404NotFound);
                 return Rollout(rollout);
             })).RequireAuthorization(Policies.CanChange);
+
+        p.MapGet("/read-routing", (HttpContext http, CancellationToken ct) =>
+            WithNodes(http, async nodes => Results.Ok(await ReadRoutingOperations.ReadAsync(nodes[0], ct))));
+
+        p.MapPut("/read-routing", (ReadRouting routing, HttpContext http, CancellationToken ct) => WithNodes(http, async nodes =>
+        {
+            var topology = Options(http).Topology;
+            var target = new RuleTarget(nodes, string.IsNullOrWhiteSpace(topology) || Selected(http).Count > 0 ? null : topology);
+            var outcome = await http.RequestServices.GetRequiredService<ReadRoutingOperations>().ApplyAsync(target, routing, Actor.From(http.User), ct);
+            if (outcome.Problems.Count > 0) return ApiProblems.Invalid(outcome.Problems.Select(p => new ApiProblems.Problem(p.Field, p.Message)));
+            return Rollout(outcome.Rollout!, outcome.Revision);
+        })).RequireAuthorization(Policies.CanChange);
 
         p.MapGet("/stats/digests", (HttpContext http, CancellationToken ct) => WithNodes(http, async nodes => Results.Ok(await nodes[0].GetQueryDigestsAsync(ct))));
         p.MapGet("/stats/pool", (HttpContext http, CancellationToken ct) => WithNodes(http, async nodes => Results.Ok(await nodes[0].GetConnectionPoolAsync(ct))));
@@ -106,9 +116,23 @@ public static class ProxySqlApi
         var factory = http.RequestServices.GetRequiredService<IProxySqlAdminFactory>();
         var nodes = Options(http).Nodes(factory, out var problem);
         if (problem is not null) return Results.Problem(problem, statusCode: StatusCodes.Status503ServiceUnavailable);
+        if (Selected(http) is { Count: > 0 } selected)
+        {
+            var unknown = selected.Where(n => nodes.All(x => x.Node != n)).ToList();
+            if (unknown.Count > 0)
+                return ApiProblems.Invalid("node", $"{string.Join(", ", unknown)} is not a configured node; use one of {string.Join(", ", nodes.Select(n => n.Node))}.");
+            nodes = nodes.Where(n => selected.Contains(n.Node)).ToList();
+        }
         try { return await action(nodes); }
         catch (ProxySqlAdminException e) { return Results.Problem(e.Message, statusCode: StatusCodes.Status502BadGateway); }
     }
+
+    /// <summary>
+    /// ?node=HOST:PORT (repeatable): run on those nodes only. After a partial rollout, repeating the change there retries
+    /// it on the nodes that failed; the opposite change there undoes it on the nodes that applied it.
+    /// </summary>
+    private static List<string> Selected(HttpContext http) =>
+        http.Request.Query["node"].Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).ToList();
 
     private static Task<IResult> WithOps(HttpContext http, Func<QueryRuleOperations, RuleTarget, Task<IResult>> action, bool needsTopology = false) =>
         WithNodes(http, nodes =>
@@ -117,7 +141,9 @@ public static class ProxySqlApi
             if (needsTopology && string.IsNullOrWhiteSpace(topology))
                 return Task.FromResult(Results.Problem("Set ProxySql:Topology to the stored topology these nodes belong to.", statusCode: StatusCodes.Status503ServiceUnavailable));
             var ops = http.RequestServices.GetRequiredService<QueryRuleOperations>();
-            return action(ops, new RuleTarget(nodes, string.IsNullOrWhiteSpace(topology) ? null : topology));
+            // A per-node retry or undo leaves the stored topology alone: the full rollout already recorded the intent.
+            var stored = string.IsNullOrWhiteSpace(topology) || (!needsTopology && Selected(http).Count > 0) ? null : topology;
+            return action(ops, new RuleTarget(nodes, stored));
         });
 
     private static Task<IResult> Change(HttpContext http, Func<QueryRuleOperations, RuleTarget, Actor, Task<RuleChangeOutcome>> change, bool needsTopology = false) =>

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using HaPortal.Core.Audit;
-using HaPortal.Core.Persistence;
 using HaPortal.Core.ProxySql;
 using HaPortal.Core.Security;
 
@@ -170,7 +168,7 @@ public static class ProxySqlCommands
                 Comment = PickText(comment, start.Comment),
             };
             await using var services = await CommandServices.OpenAsync(ct);
-            var ops = new QueryRuleOperations(services.GetRequiredService<TopologyStore>(), services.GetRequiredService<AuditLog>());
+            var ops = services.GetRequiredService<QueryRuleOperations>();
             var target = new RuleTarget(nodes, parse.GetValue(c.Topology));
             var outcome = verb == "add"
                 ? await ops.AddAsync(target, rule, Actor.CommandLine(), ct)
@@ -192,7 +190,7 @@ public static class ProxySqlCommands
         {
             if (c.Nodes(parse, io) is not { } nodes) return ExitCodes.InvalidInput;
             await using var services = await CommandServices.OpenAsync(ct);
-            var ops = new QueryRuleOperations(services.GetRequiredService<TopologyStore>(), services.GetRequiredService<AuditLog>());
+            var ops = services.GetRequiredService<QueryRuleOperations>();
             return Report(await ops.DeleteAsync(new RuleTarget(nodes, parse.GetValue(c.Topology)), parse.GetValue(id), Actor.CommandLine(), ct),
                 parse.GetValue(c.Json), io);
         });
@@ -277,7 +275,40 @@ public static class ProxySqlCommands
         servers.Subcommands.Add(list);
         servers.Subcommands.Add(SetStatus(io, "offline", "Drain a server (OFFLINE_SOFT; --hard for OFFLINE_HARD) for maintenance."));
         servers.Subcommands.Add(SetStatus(io, "online", "Put a server back into rotation (ONLINE)."));
+        servers.Subcommands.Add(ReadRoutingCommand(io));
         return servers;
+    }
+
+    private static Command ReadRoutingCommand(ConsoleIo io)
+    {
+        var c = new Connection();
+        var fallback = new Option<bool?>("--fallback") { Description = "Keep the primary in the reader hostgroup at a low weight (true/false)" };
+        var weight = new Option<int?>("--weight") { Description = "The primary's weight in the reader hostgroup (replicas: 1000)" };
+        var writerIsAlsoReader = new Option<bool?>("--writer-is-also-reader") { Description = "mysql-monitor_writer_is_also_reader (true/false)" };
+        var command = new Command("read-routing", "Show, or with options change, the read fallback and writer_is_also_reader (canary first, audited).")
+        {
+            fallback, weight, writerIsAlsoReader, c.Topology,
+        };
+        c.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            if (c.Nodes(parse, io) is not { } nodes) return ExitCodes.InvalidInput;
+            var current = await ReadRoutingOperations.ReadAsync(nodes[0], ct);
+            var json = parse.GetValue(c.Json);
+            if (parse.GetResult(fallback) is null && parse.GetResult(weight) is null && parse.GetResult(writerIsAlsoReader) is null)
+            {
+                io.Out.WriteLine(json ? JsonSerializer.Serialize(current, Json) : current.ToString());
+                return ExitCodes.Ok;
+            }
+            var wanted = new ReadRouting(parse.GetValue(fallback) ?? current.ReadFallback, parse.GetValue(weight) ?? current.FallbackWeight,
+                parse.GetValue(writerIsAlsoReader) ?? current.WriterIsAlsoReader);
+            await using var services = await CommandServices.OpenAsync(ct);
+            var outcome = await services.GetRequiredService<ReadRoutingOperations>()
+                .ApplyAsync(new RuleTarget(nodes, parse.GetValue(c.Topology)), wanted, Actor.CommandLine(), ct);
+            var problems = outcome.Problems.Select(p => p.Field switch { "fallbackWeight" => p with { Field = "--weight" }, "writerIsAlsoReader" => p with { Field = "--writer-is-also-reader" }, _ => p });
+            return Report(new RuleChangeOutcome([.. problems], outcome.Rollout, outcome.Revision), json, io);
+        });
+        return command;
     }
 
     private static Command SetStatus(ConsoleIo io, string verb, string description)
@@ -301,7 +332,7 @@ public static class ProxySqlCommands
             if (c.Nodes(parse, io) is not { } nodes) return ExitCodes.InvalidInput;
             var status = verb == "online" ? ServerStatus.Online : parse.GetValue(hard) ? ServerStatus.OfflineHard : ServerStatus.OfflineSoft;
             await using var services = await CommandServices.OpenAsync(ct);
-            var rollout = await new ServerOperations(services.GetRequiredService<AuditLog>())
+            var rollout = await services.GetRequiredService<ServerOperations>()
                 .SetStatusAsync(nodes, address[..colon], port, parse.GetValue(hostgroup), status, Actor.CommandLine(), ct);
             if (rollout is null)
             {

@@ -19,16 +19,16 @@ public static class DemoSite
     {
         var site = endpoints.MapGroup("").AddEndpointFilter(ShowUnavailablePlainly);
 
-        site.MapGet(DemoUrls.Home, async (HttpContext http, IBlogStore store, NodeIdentity node, int? page, string? q) =>
+        site.MapGet(DemoUrls.Home, async (HttpContext http, IBlogStore store, NodeIdentity node, ReadYourWrites ryw, int? page, string? q) =>
         {
-            var answered = await store.ListAsync(page ?? 1, PageSize, q, ReadPreference.Any, http.RequestAborted);
+            var answered = await store.ListAsync(page ?? 1, PageSize, q, await PreferenceAsync(http, ryw), http.RequestAborted);
             var provenance = await ProvenanceAsync(http, node, answered.Server);
             return Page<HomePage>(new { Data = answered.Value, Provenance = provenance });
         });
 
-        site.MapGet("/posts/{id:long}", async (long id, HttpContext http, IBlogStore store, NodeIdentity node, IAntiforgery antiforgery) =>
+        site.MapGet("/posts/{id:long}", async (long id, HttpContext http, IBlogStore store, NodeIdentity node, IAntiforgery antiforgery, ReadYourWrites ryw) =>
         {
-            var answered = await store.GetAsync(id, ReadPreference.Any, http.RequestAborted);
+            var answered = await store.GetAsync(id, await PreferenceAsync(http, ryw), http.RequestAborted);
             if (answered is null) return NotFound(await ProvenanceAsync(http, node, null));
             var provenance = await ProvenanceAsync(http, node, answered.Server, answered.Value);
             return Page<PostView>(new { Post = answered.Value, Provenance = provenance, Token = TokenFor(http, antiforgery) });
@@ -88,6 +88,10 @@ public static class DemoSite
 
         return endpoints;
     }
+
+    /// <summary>The visitor's reads go to the primary for a while after their own write (read-your-writes), else anywhere.</summary>
+    private static async Task<ReadPreference> PreferenceAsync(HttpContext http, ReadYourWrites ryw) =>
+        ryw.Window == TimeSpan.Zero ? ReadPreference.Any : ryw.For((await VisitorSession.LastWriteAsync(http))?.At);
 
     private static IResult Page<T>(object parameters, int status = StatusCodes.Status200OK) where T : Microsoft.AspNetCore.Components.IComponent =>
         new RazorComponentResult<T>(parameters) { StatusCode = status };

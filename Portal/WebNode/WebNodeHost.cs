@@ -17,6 +17,8 @@ public static class WebNodeHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<TransientRetry>();
         builder.Services.AddSingleton<IBlogStore, BlogStore>();
+        builder.Services.AddSingleton(sp => new ReadYourWrites(sp.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromSeconds(builder.Configuration.GetValue(ReadYourWrites.SettingKey, 0))));
         builder.Services.AddSingleton<NodeIdentity>();
         builder.Services.AddSingleton<SchemaInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SchemaInitializer>());

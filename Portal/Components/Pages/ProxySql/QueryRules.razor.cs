@@ -1,5 +1,3 @@
-using HaPortal.Core.Audit;
-using HaPortal.Core.Persistence;
 using HaPortal.Core.ProxySql;
 using HaPortal.Core.Security;
 using Microsoft.AspNetCore.Components;
@@ -10,8 +8,8 @@ namespace HaPortal.Components.Pages.ProxySql;
 public partial class QueryRules
 {
     [Inject] public required IConfiguration Configuration { get; init; }
-    [Inject] public required TopologyStore Store { get; init; }
-    [Inject] public required AuditLog Audit { get; init; }
+    [Inject] public required IProxySqlAdminFactory AdminFactory { get; init; }
+    [Inject] public required QueryRuleOperations Operations { get; init; }
     [Inject] public required AuthenticationStateProvider Auth { get; init; }
 
     private readonly CancellationTokenSource _stop = new();
@@ -30,14 +28,14 @@ public partial class QueryRules
     {
         Actor = Actor.From((await Auth.GetAuthenticationStateAsync()).User);
         var options = Configuration.GetSection(ProxySqlOptions.Section).Get<ProxySqlOptions>() ?? new ProxySqlOptions();
-        var nodes = options.Nodes(new ProxySqlAdminFactory(), out var problem);
+        var nodes = options.Nodes(AdminFactory, out var problem);
         if (problem is not null)
         {
             Problem = problem;
             return;
         }
         NodeList = string.Join(", ", nodes.Select(n => n.Node));
-        var model = new QueryRulesModel(nodes, string.IsNullOrWhiteSpace(options.Topology) ? null : options.Topology, new QueryRuleOperations(Store, Audit));
+        var model = new QueryRulesModel(nodes, string.IsNullOrWhiteSpace(options.Topology) ? null : options.Topology, Operations);
         try { await model.LoadAsync(_stop.Token); }
         catch (ProxySqlAdminException e)
         {
