@@ -116,10 +116,21 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 await engine.CreateContainerAsync(container.Definition, ct).ConfigureAwait(false);
                 // By name from here on (unique on the engine, and what an operator recognises in a message).
                 var name = container.Definition.Name;
+                if (container.SqlAliases is { } aliases)
+                    await engine.ConnectNetworkAsync(stack.SqlNetwork, name, aliases, ct).ConfigureAwait(false);
                 if (!container.Files.IsEmpty) await engine.PutFilesAsync(name, container.Files, ct).ConfigureAwait(false);
                 await engine.StartContainerAsync(name, ct).ConfigureAwait(false);
                 report("started; waiting until it serves");
                 await new NodeReadiness(engine, settings, time, stack, container, name, report).WaitAsync(ct).ConfigureAwait(false);
+                break;
+            case (PlanAction.Connect, PlanObject.Container):
+                var member = Need(desired).Containers.Single(c => c.Definition.Name == step.Name);
+                // Aliases of an existing endpoint cannot be changed in place: leave, then join with the new ones.
+                await engine.DisconnectNetworkAsync(desired!.SqlNetwork, step.Name, ct).ConfigureAwait(false);
+                await engine.ConnectNetworkAsync(desired.SqlNetwork, step.Name, member.SqlAliases ?? [], ct).ConfigureAwait(false);
+                break;
+            case (PlanAction.Disconnect, PlanObject.Container):
+                await engine.DisconnectNetworkAsync(Need(desired).SqlNetwork, step.Name, ct).ConfigureAwait(false);
                 break;
             case (PlanAction.Remove, PlanObject.Container):
                 await engine.RemoveContainerAsync(step.ObservedId ?? step.Name, ct).ConfigureAwait(false);

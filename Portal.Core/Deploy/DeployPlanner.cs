@@ -3,7 +3,11 @@ using HaPortal.Core.Docker;
 
 namespace HaPortal.Core.Deploy;
 
-public enum PlanAction { Create, Recreate, Remove }
+/// <summary>
+/// <see cref="Connect"/>: put a container on the sql network with its aliases (leaving it first when it is there with
+/// other aliases); <see cref="Disconnect"/>: take it off. Neither touches the container itself.
+/// </summary>
+public enum PlanAction { Create, Recreate, Remove, Connect, Disconnect }
 
 public enum PlanObject { Network, Volume, Container }
 
@@ -48,8 +52,8 @@ public static class DeployPlanner
             .ToImmutableArray();
 
         var steps = ImmutableArray.CreateBuilder<PlanStep>();
-        if (!observed.Networks.Any(n => n.Name == desired.Network))
-            steps.Add(new PlanStep(PlanAction.Create, PlanObject.Network, desired.Network, null, DeployTier.Network, (int)DeployTier.Network));
+        foreach (var network in desired.Networks.Where(n => !observed.Networks.Any(o => o.Name == n)))
+            steps.Add(new PlanStep(PlanAction.Create, PlanObject.Network, network, null, DeployTier.Network, (int)DeployTier.Network));
         foreach (var volume in desired.Volumes.Where(v => !observed.Volumes.Any(o => o.Name == v.Name)))
             steps.Add(new PlanStep(PlanAction.Create, PlanObject.Volume, volume.Name, volume.Node, DeployTier.Network, (int)DeployTier.Network));
 
@@ -67,6 +71,8 @@ public static class DeployPlanner
             if (reasons.Count > 0)
                 steps.Add(new PlanStep(PlanAction.Recreate, PlanObject.Container, want.Definition.Name, want.Node, want.Tier,
                     (int)want.Tier, string.Join("; ", reasons), have.Id));
+            else if (SqlMembership(want, have, desired.SqlNetwork) is { } membership)
+                steps.Add(membership);
         }
 
         // Leftovers go after everything new is in place, the load balancer first so no traffic reaches a node being removed.
@@ -76,7 +82,7 @@ public static class DeployPlanner
             steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Container, extra.Name, extra.Node, tier,
                 RemoveContainersGroup + (DeployTier.LoadBalancer - tier), "not in the topology", extra.Id));
         }
-        foreach (var extra in observed.Networks.Where(n => n.Name != desired.Network))
+        foreach (var extra in observed.Networks.Where(n => !desired.Networks.Contains(n.Name)))
             steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Network, extra.Name, null, DeployTier.Network, RemoveNetworksGroup, "not in the topology", extra.Id));
         // Volumes of removed database nodes are kept: data goes only on an explicit destroy --volumes.
 
@@ -99,6 +105,30 @@ public static class DeployPlanner
             foreach (var v in observed.Volumes)
                 steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Volume, v.Name, v.Node, DeployTier.Network, RemoveVolumesGroup, "destroy --volumes", v.Name));
         return new DeployPlan(observed.Topology, [.. steps.OrderBy(s => s.Group)], []);
+    }
+
+    /// <summary>
+    /// The step that brings a kept container's sql-network membership in line with the stored topology, or null.
+    /// Only the portal's own aliases count: the engine adds the container's short id by itself.
+    /// </summary>
+    private static PlanStep? SqlMembership(DesiredContainer want, EngineContainer have, string sqlNetwork)
+    {
+        var joined = have.NetworkAliases.TryGetValue(sqlNetwork, out var aliases);
+        var managed = joined
+            ? aliases.Where(a => a is DesiredStackBuilder.WriterAlias or DesiredStackBuilder.ReaderAlias).Order(StringComparer.Ordinal).ToList()
+            : [];
+        string Describe(IEnumerable<string> a) => a.Any() ? string.Join(", ", a) : "no alias";
+        if (want.SqlAliases is not { } wanted)
+            return joined
+                ? new PlanStep(PlanAction.Disconnect, PlanObject.Container, want.Definition.Name, want.Node, want.Tier, (int)want.Tier,
+                    $"leave {sqlNetwork}", have.Id)
+                : null;
+        var target = wanted.Order(StringComparer.Ordinal).ToList();
+        if (joined && managed.SequenceEqual(target) && wanted.All(aliases.Contains)) return null;
+        var reason = joined
+            ? $"aliases on {sqlNetwork}: {Describe(managed)} → {Describe(target)}"
+            : $"join {sqlNetwork}{(target.Count == 0 ? "" : $" as {string.Join(", ", target)}")}";
+        return new PlanStep(PlanAction.Connect, PlanObject.Container, want.Definition.Name, want.Node, want.Tier, (int)want.Tier, reason, have.Id);
     }
 
     private static List<string> Differences(DesiredContainer want, EngineContainer have, string? imageId)

@@ -9,7 +9,11 @@ namespace HaPortal.Core.Deploy;
 /// <summary>Dependency order of a deploy; within a tier, steps run in parallel.</summary>
 public enum DeployTier { Network = 0, Primary = 1, Replicas = 2, Router = 3, Web = 4, LoadBalancer = 5 }
 
-/// <summary>One container the topology asks for, fully resolved: definition, files and the hashes the planner compares.</summary>
+/// <summary>
+/// One container the topology asks for, fully resolved: definition, files and the hashes the planner compares.
+/// <see cref="SqlAliases"/>: null when the container stays off the sql network, else its aliases there. They are
+/// deliberately outside the hashes: they follow the current primary, and moving them never recreates anything.
+/// </summary>
 public sealed record DesiredContainer(
     string Node,
     NodeRole Role,
@@ -17,7 +21,8 @@ public sealed record DesiredContainer(
     ContainerDefinition Definition,
     ImmutableArray<ContainerFile> Files,
     string ConfigHash,
-    string SettingsHash);
+    string SettingsHash,
+    ImmutableArray<string>? SqlAliases = null);
 
 public sealed record DesiredVolume(string Name, string Node);
 
@@ -25,10 +30,12 @@ public sealed record DesiredVolume(string Name, string Node);
 public sealed record DesiredStack(
     TopologySpec Spec,
     string Network,
+    string SqlNetwork,
     ImmutableArray<DesiredVolume> Volumes,
     ImmutableArray<DesiredContainer> Containers)
 {
     public string Topology => Spec.Name;
+    public ImmutableArray<string> Networks => [Network, SqlNetwork];
     public ImmutableArray<string> Images => [.. Containers.Select(c => c.Definition.Image).Distinct()];
 }
 
@@ -37,7 +44,25 @@ public static class DesiredStackBuilder
 {
     public const string LoadBalancerNode = "lb";
 
+    /// <summary>Alias of the current primary on the sql network: where web nodes write.</summary>
+    public const string WriterAlias = "db-writer";
+
+    /// <summary>Alias of every replica on the sql network (of the primary too when there is no replica): where web nodes read.</summary>
+    public const string ReaderAlias = "db-reader";
+
     public static string NetworkName(string topology) => $"haportal-{topology}";
+
+    /// <summary>
+    /// The second network, without a SQL router: web nodes and database nodes only, the primary as
+    /// <see cref="WriterAlias"/>, replicas as <see cref="ReaderAlias"/>. A failover moves the writer alias.
+    /// </summary>
+    public static string SqlNetworkName(string topology) => $"haportal-{topology}-sql";
+
+    /// <summary>The sql-network aliases the stored topology gives one database node: writer for the primary, reader for replicas.</summary>
+    public static ImmutableArray<string> DatabaseAliases(DatabaseSpec db, string node) =>
+        db.Primary?.Name == node
+            ? db.Replicas.IsEmpty ? [WriterAlias, ReaderAlias] : [WriterAlias]
+            : [ReaderAlias];
     public static string ContainerName(string topology, string node) => $"{topology}-{node}";
     public static string VolumeName(string topology, string node) => $"{topology}-{node}-data";
 
@@ -68,6 +93,7 @@ public static class DesiredStackBuilder
     public static DesiredStack Build(TopologySpec spec, DeploySettings settings, StackSecrets secrets)
     {
         var network = NetworkName(spec.Name);
+        var sqlNetwork = SqlNetworkName(spec.Name);
         var db = spec.Database;
         var primary = db.Primary ?? throw new ArgumentException("The topology has no primary database.", nameof(spec));
         var containers = ImmutableArray.CreateBuilder<DesiredContainer>();
@@ -92,7 +118,7 @@ public static class DesiredStackBuilder
                 secretEnv,
                 files: [new ContainerFile("/etc/mysql/mariadb.conf.d/99-haportal.cnf", StackConfig.MariaDbCnf(spec, i + 1, replica))],
                 ports: [],
-                volumes: [new VolumeMount(volume, "/var/lib/mysql")]));
+                volumes: [new VolumeMount(volume, "/var/lib/mysql")]) with { SqlAliases = DatabaseAliases(db, node.Name) });
         }
 
         foreach (var web in spec.Web.Nodes)
@@ -100,11 +126,13 @@ public static class DesiredStackBuilder
             var env = ImmutableSortedDictionary<string, string>.Empty
                 .Add("HAPORTAL_NODE_NAME", web.Name)
                 .Add("HAPORTAL_TOPOLOGY", spec.Name);
+            // Writes to whichever node holds the writer alias, reads spread over the replicas: the aliases move, the
+            // connection strings (and so the web containers) stay.
             var secretEnv = ImmutableSortedDictionary<string, string>.Empty
-                .Add("ConnectionStrings__App",
-                    $"Server={primary.Name};Port=3306;Database={db.AppSchema};User ID={db.AppUser};Password={secrets.AppPassword}");
+                .Add("ConnectionStrings__App", AppConnectionString(db, WriterAlias, secrets))
+                .Add("ConnectionStrings__AppRead", AppConnectionString(db, ReaderAlias, secrets));
             containers.Add(Container(spec, settings, web.Name, NodeRole.Web, settings.WebImage, network, env, secretEnv,
-                files: [], ports: [], volumes: []));
+                files: [], ports: [], volumes: []) with { SqlAliases = [] });
         }
 
         var lb = spec.LoadBalancer;
@@ -115,8 +143,11 @@ public static class DesiredStackBuilder
             files: [new ContainerFile("/etc/haproxy/haproxy.cfg", StackConfig.HaproxyCfg(spec))],
             ports, volumes: []));
 
-        return new DesiredStack(spec, network, volumes.ToImmutable(), containers.ToImmutable());
+        return new DesiredStack(spec, network, sqlNetwork, volumes.ToImmutable(), containers.ToImmutable());
     }
+
+    private static string AppConnectionString(DatabaseSpec db, string host, StackSecrets secrets) =>
+        $"Server={host};Port=3306;Database={db.AppSchema};User ID={db.AppUser};Password={secrets.AppPassword}";
 
     /// <summary>Why this topology cannot be deployed by this version, one line per reason; empty when it can.</summary>
     public static ImmutableArray<string> Unsupported(TopologySpec spec)

@@ -47,7 +47,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
             {
                 squatter.Start();
                 var prepared = await deployer.PlanAsync(spec, ct);
-                Assert.Equal(8, prepared.Plan.Steps.Length);
+                Assert.Equal(9, prepared.Plan.Steps.Length);
                 var clock = Stopwatch.StartNew();
                 events.AddRange(await RunAsync(deployer.ApplyAsync(prepared, ct)));
                 output.WriteLine($"apply until the load balancer took {clock.Elapsed.TotalSeconds:0.0} s");
@@ -57,7 +57,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
             Assert.Equal("lb", failed.Step!.Node);
             Assert.Contains($"Step 'create container {spec.Name}-lb' on node 'lb' failed", failed.Message);
             Assert.Contains("address already in use", failed.Message);
-            Assert.Equal(7, failed.Done.Length);
+            Assert.Equal(8, failed.Done.Length);
 
             // Applying again continues from what is there: only the load balancer is left to do.
             var resumed = await deployer.PlanAsync(spec, ct);

@@ -47,6 +47,33 @@ public class DesiredStackTests
     }
 
     [Fact]
+    public void Build_WithoutRouter_WebNodesWriteToTheWriterAliasAndReadFromTheReaderAlias()
+    {
+        var stack = DesiredStackBuilder.Build(Spec(), new DeploySettings(), Secrets);
+
+        Assert.Equal("haportal-t1-sql", stack.SqlNetwork);
+        Assert.Equal(["haportal-t1", "haportal-t1-sql"], stack.Networks);
+        var aliases = stack.Containers.ToDictionary(c => c.Node, c => c.SqlAliases);
+        Assert.Equal(["db-writer"], aliases["db1"]!.Value);
+        Assert.Equal(["db-reader"], aliases["db2"]!.Value);
+        Assert.Empty(aliases["web1"]!.Value);
+        Assert.Null(aliases["lb"]);
+        var web = stack.Containers.Single(c => c.Node == "web1").Definition.SecretEnvironment;
+        Assert.StartsWith("Server=db-writer;Port=3306;Database=blog;", web["ConnectionStrings__App"]);
+        Assert.StartsWith("Server=db-reader;Port=3306;Database=blog;", web["ConnectionStrings__AppRead"]);
+    }
+
+    [Fact]
+    public void Build_NoReplica_PrimaryAlsoAnswersAsReader()
+    {
+        var spec = Spec() with { Database = Spec().Database with { Replicas = [] } };
+
+        var db1 = DesiredStackBuilder.Build(spec, new DeploySettings(), Secrets).Containers.Single(c => c.Node == "db1");
+
+        Assert.Equal(["db-writer", "db-reader"], db1.SqlAliases!.Value);
+    }
+
+    [Fact]
     public void Build_LoadBalancer_PublishesOnTheSettingAddressAndStatsOnLoopbackOnly()
     {
         var lb = DesiredStackBuilder.Build(Spec(), new DeploySettings { PublishAddress = "127.0.0.1" }, Secrets)
