@@ -43,6 +43,10 @@ public sealed record DesiredStack(
 public static class DesiredStackBuilder
 {
     public const string LoadBalancerNode = "lb";
+    public const string HaproxyCfgPath = "/etc/haproxy/haproxy.cfg";
+
+    /// <summary>Loaded after Debian's 50-server.cnf, so these settings win.</summary>
+    public const string MyCnfPath = "/etc/mysql/mariadb.conf.d/99-haportal.cnf";
 
     /// <summary>Alias of the current primary on the sql network: where web nodes write.</summary>
     public const string WriterAlias = "db-writer";
@@ -71,13 +75,17 @@ public static class DesiredStackBuilder
         NodeRole.LoadBalancer => "load-balancer",
         NodeRole.Web => "web",
         NodeRole.Router => "router",
-        NodeRole.Primary => "primary",
-        NodeRole.Replica => "replica",
+        // One label for every database node: the role is the stored topology's and the bootstrap's business, so a
+        // switchover or failover changes no container (see docs/decisions on role-independent database containers).
+        NodeRole.Primary or NodeRole.Replica => DatabaseRoleLabel,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
+    public const string DatabaseRoleLabel = "database";
+
     public static DeployTier TierOfRoleLabel(string? role) => role switch
     {
+        DatabaseRoleLabel => DeployTier.Replicas,
         "load-balancer" => DeployTier.LoadBalancer,
         "web" => DeployTier.Web,
         "router" => DeployTier.Router,
@@ -99,24 +107,20 @@ public static class DesiredStackBuilder
         var containers = ImmutableArray.CreateBuilder<DesiredContainer>();
         var volumes = ImmutableArray.CreateBuilder<DesiredVolume>();
 
-        var dbNodes = new List<(DbNodeSpec Node, bool Replica)> { (primary, false) };
-        dbNodes.AddRange(db.Replicas.Select(r => (r, true)));
-        for (var i = 0; i < dbNodes.Count; i++)
+        // Every database node gets the same environment and a file that names no role: the primary is chosen by
+        // the bootstrap (and later by switchover/failover), so a changed primary recreates nothing.
+        var dbSecretEnv = ImmutableSortedDictionary<string, string>.Empty
+            .Add(StackSecrets.ReplicationVariable, secrets.ReplicationPassword)
+            .Add(StackSecrets.AppVariable, secrets.AppPassword)
+            .Add(StackSecrets.MonitorVariable, secrets.MonitorPassword);
+        foreach (var (node, role) in db.Replicas.Select(r => (r, NodeRole.Replica)).Prepend((primary, NodeRole.Primary)))
         {
-            var (node, replica) = dbNodes[i];
             var volume = VolumeName(spec.Name, node.Name);
             volumes.Add(new DesiredVolume(volume, node.Name));
-            var secretEnv = replica
-                ? ImmutableSortedDictionary<string, string>.Empty.Add(StackSecrets.ReplicationVariable, secrets.ReplicationPassword)
-                : ImmutableSortedDictionary<string, string>.Empty
-                    .Add(StackSecrets.ReplicationVariable, secrets.ReplicationPassword)
-                    .Add(StackSecrets.AppVariable, secrets.AppPassword)
-                    .Add(StackSecrets.MonitorVariable, secrets.MonitorPassword);
-            containers.Add(Container(spec, settings, node.Name, replica ? NodeRole.Replica : NodeRole.Primary,
-                settings.DatabaseImage, network,
+            containers.Add(Container(spec, settings, node.Name, role, settings.DatabaseImage, network,
                 env: ImmutableSortedDictionary<string, string>.Empty,
-                secretEnv,
-                files: [new ContainerFile("/etc/mysql/mariadb.conf.d/99-haportal.cnf", StackConfig.MariaDbCnf(spec, i + 1, replica))],
+                dbSecretEnv,
+                files: [new ContainerFile(MyCnfPath, Rendering.MyCnfRenderer.Render(spec, node.Name))],
                 ports: [],
                 volumes: [new VolumeMount(volume, "/var/lib/mysql")]) with { SqlAliases = DatabaseAliases(db, node.Name) });
         }
@@ -136,11 +140,12 @@ public static class DesiredStackBuilder
         }
 
         var lb = spec.LoadBalancer;
-        var ports = ImmutableArray.Create(new PublishedPort(StackConfig.LoadBalancerPort, settings.PublishAddress, lb.PublishPort));
-        if (lb.Stats.Enabled) ports = ports.Add(new PublishedPort(StackConfig.StatsPort, "127.0.0.1", lb.Stats.PublishPort));
+        // haproxy.cfg binds the published port numbers inside the container too, so each maps to itself.
+        var ports = ImmutableArray.Create(new PublishedPort(lb.PublishPort, settings.PublishAddress, lb.PublishPort));
+        if (lb.Stats.Enabled) ports = ports.Add(new PublishedPort(lb.Stats.PublishPort, "127.0.0.1", lb.Stats.PublishPort));
         containers.Add(Container(spec, settings, LoadBalancerNode, NodeRole.LoadBalancer, settings.LoadBalancerImage, network,
             ImmutableSortedDictionary<string, string>.Empty, ImmutableSortedDictionary<string, string>.Empty,
-            files: [new ContainerFile("/etc/haproxy/haproxy.cfg", StackConfig.HaproxyCfg(spec))],
+            files: [new ContainerFile(HaproxyCfgPath, Rendering.HaproxyRenderer.Render(spec))],
             ports, volumes: []));
 
         return new DesiredStack(spec, network, sqlNetwork, volumes.ToImmutable(), containers.ToImmutable());
@@ -159,6 +164,7 @@ public static class DesiredStackBuilder
             problems.Add($"database.flavor: only mariadb is deployed so far, not {spec.Database.Flavor}.");
         if (spec.Database.Primary is null)
             problems.Add("database.primary: a deploy needs a primary database.");
+        problems.AddRange(Rendering.MyCnfRenderer.ServerIdClashes(spec.Database).Select(p => "database: " + p));
         return problems.ToImmutable();
     }
 

@@ -63,7 +63,7 @@ public sealed class StackDeployer(IContainerEngine engine, DeploySettings settin
     private async Task<StackSecrets> SecretsAsync(ObservedStack observed, CancellationToken ct)
     {
         // Until secrets are stored encrypted with the topology, the running primary is where they live.
-        var primary = observed.Containers.FirstOrDefault(c => c.Role == DesiredStackBuilder.RoleLabel(NodeRole.Primary));
+        var primary = observed.Containers.FirstOrDefault(c => c.Role is DesiredStackBuilder.DatabaseRoleLabel or "primary");
         if (primary is null) return StackSecrets.Generate();
         var env = await engine.ReadEnvironmentAsync(primary.Id, StackSecrets.Variables, ct).ConfigureAwait(false);
         return StackSecrets.FromEnvironment(env) ?? StackSecrets.Generate();

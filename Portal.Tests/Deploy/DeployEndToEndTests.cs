@@ -170,9 +170,9 @@ public class DeployEndToEndTests(ITestOutputHelper output)
     /// <summary>Total sessions per web node (stot) from HAProxy's CSV stats on the loopback-published stats port.</summary>
     private static async Task<Dictionary<string, long>> SessionsPerServer(HttpClient stats, CancellationToken ct)
     {
-        var csv = await stats.GetStringAsync("/;csv", ct);
+        var csv = await stats.GetStringAsync("/stats;csv", ct);
         return csv.Split('\n').Select(l => l.Split(','))
-            .Where(f => f.Length > 7 && f[0] == "web_nodes" && f[1] is "web1" or "web2")
+            .Where(f => f.Length > 7 && f[0] == "web" && f[1] is "web1" or "web2")
             .ToDictionary(f => f[1], f => long.Parse(f[7], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

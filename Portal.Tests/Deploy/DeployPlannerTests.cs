@@ -156,6 +156,31 @@ public class DeployPlannerTests
     }
 
     [Fact]
+    public void Plan_AfterFailover_StoredTopologyNamesTheNewPrimary_RecreatesNothingAndIsEmptyOnceTheAliasMoved()
+    {
+        var before = Desired(TwoWebNodes);
+        var failedOver = Desired(TwoWebNodes with
+        {
+            Database = TwoWebNodes.Database with { Primary = TwoWebNodes.Database.Replicas[0], Replicas = [TwoWebNodes.Database.Primary!] },
+        });
+        var deployed = Deployed(before);
+
+        // Before the routing switch moved the alias: only alias moves, no container recreated.
+        var plan = DeployPlanner.Plan(failedOver, deployed, ImagesPresent(failedOver));
+        Assert.Equal([PlanAction.Connect, PlanAction.Connect], plan.Steps.Select(s => s.Action));
+        Assert.Equal(["db1", "db2"], plan.Steps.Select(s => s.Node).Order());
+
+        // After it (what the routing switch leaves behind): nothing at all.
+        var moved = Deployed(before, (want, have) => want.Node switch
+        {
+            "db1" => have with { Networks = have.NetworkAliases.SetItem(before.SqlNetwork, [DesiredStackBuilder.ReaderAlias, "id-db1"]) },
+            "db2" => have with { Networks = have.NetworkAliases.SetItem(before.SqlNetwork, [DesiredStackBuilder.WriterAlias, "id-db2"]) },
+            _ => have,
+        });
+        Assert.True(DeployPlanner.Plan(failedOver, moved, ImagesPresent(failedOver)).IsEmpty);
+    }
+
+    [Fact]
     public void Plan_ImageMissing_IsRefusedNamingTheImage()
     {
         var desired = Desired(TwoWebNodes);
@@ -169,8 +194,8 @@ public class DeployPlannerTests
     }
 
     [Theory]
-    [InlineData(false, new[] { "remove container t1-lb", "remove container t1-web1", "remove container t1-web2", "remove container t1-db2", "remove container t1-db1", "remove network haportal-t1", "remove network haportal-t1-sql" })]
-    [InlineData(true, new[] { "remove container t1-lb", "remove container t1-web1", "remove container t1-web2", "remove container t1-db2", "remove container t1-db1", "remove network haportal-t1", "remove network haportal-t1-sql", "remove volume t1-db1-data", "remove volume t1-db2-data" })]
+    [InlineData(false, new[] { "remove container t1-lb", "remove container t1-web1", "remove container t1-web2", "remove container t1-db1", "remove container t1-db2", "remove network haportal-t1", "remove network haportal-t1-sql" })]
+    [InlineData(true, new[] { "remove container t1-lb", "remove container t1-web1", "remove container t1-web2", "remove container t1-db1", "remove container t1-db2", "remove network haportal-t1", "remove network haportal-t1-sql", "remove volume t1-db1-data", "remove volume t1-db2-data" })]
     public void PlanDestroy_RemovesLoadBalancerFirstAndVolumesOnlyWhenAsked(bool volumes, string[] expected)
     {
         var plan = DeployPlanner.PlanDestroy(Deployed(Desired(TwoWebNodes)), volumes);
