@@ -123,6 +123,11 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 report("started; waiting until it serves");
                 await new NodeReadiness(engine, settings, time, stack, container, name, report).WaitAsync(ct).ConfigureAwait(false);
                 break;
+            case (PlanAction.Reload, PlanObject.Container):
+                var lb = Need(desired).Containers.Single(c => c.Definition.Name == step.Name);
+                await ReloadLoadBalancerAsync(lb, report, ct).ConfigureAwait(false);
+                await new NodeReadiness(engine, settings, time, desired!, lb, step.Name, report).WaitAsync(ct).ConfigureAwait(false);
+                break;
             case (PlanAction.Connect, PlanObject.Container):
                 var member = Need(desired).Containers.Single(c => c.Definition.Name == step.Name);
                 // Aliases of an existing endpoint cannot be changed in place: leave, then join with the new ones.
@@ -144,6 +149,33 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
             default:
                 throw new DeployStepException($"The executor has no way to {step.Action} a {step.Object}.");
         }
+    }
+
+    /// <summary>
+    /// Puts the new haproxy.cfg beside the old one, lets HAProxy check it, and only then moves it in place and sends
+    /// the master (PID 1, master-worker mode) SIGUSR2: new workers start, old ones finish their connections.
+    /// A refused file stops the apply with HAProxy's own words; the old file keeps serving.
+    /// </summary>
+    private async Task ReloadLoadBalancerAsync(DesiredContainer lb, Action<string> report, CancellationToken ct)
+    {
+        var name = lb.Definition.Name;
+        var cfg = lb.Files.Single(f => f.Path == DesiredStackBuilder.HaproxyCfgPath);
+        var candidate = cfg.Path + ".new";
+        await engine.PutFilesAsync(name, [cfg with { Path = candidate }], ct).ConfigureAwait(false);
+        var check = await engine.ExecAsync(name, ["haproxy", "-c", "-f", candidate], ct).ConfigureAwait(false);
+        if (!check.Succeeded)
+        {
+            await engine.ExecAsync(name, ["rm", "-f", candidate], ct).ConfigureAwait(false);
+            throw new DeployStepException($"HAProxy refused the new haproxy.cfg (the old one keeps serving): {(check.Stdout + check.Stderr).Trim()}");
+        }
+        report("haproxy -c: configuration valid");
+        // The container's config-hash label cannot change while it runs; this file records what is installed.
+        var install = await engine.ExecAsync(name,
+            ["sh", "-c", "mv \"$1\" \"$2\" && mkdir -p \"$(dirname \"$3\")\" && printf '%s' \"$4\" > \"$3\" && kill -USR2 1",
+                "sh", candidate, cfg.Path, DesiredStackBuilder.InstalledConfigHashPath, lb.ConfigHash], ct).ConfigureAwait(false);
+        if (!install.Succeeded)
+            throw new DeployStepException($"Could not install the new haproxy.cfg and reload: {(install.Stdout + install.Stderr).Trim()}");
+        report("reloaded (SIGUSR2 to the master); waiting until it serves");
     }
 
     private static DesiredStack Need(DesiredStack? desired) =>

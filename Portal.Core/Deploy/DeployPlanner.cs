@@ -1,13 +1,16 @@
 using System.Collections.Immutable;
 using HaPortal.Core.Docker;
+using HaPortal.Core.Topology;
 
 namespace HaPortal.Core.Deploy;
 
 /// <summary>
 /// <see cref="Connect"/>: put a container on the sql network with its aliases (leaving it first when it is there with
 /// other aliases); <see cref="Disconnect"/>: take it off. Neither touches the container itself.
+/// <see cref="Reload"/>: the load balancer's haproxy.cfg changed and nothing else did: check the new file inside
+/// the running container and reload HAProxy gracefully, no recreate.
 /// </summary>
-public enum PlanAction { Create, Recreate, Remove, Connect, Disconnect }
+public enum PlanAction { Create, Recreate, Remove, Connect, Disconnect, Reload }
 
 public enum PlanObject { Network, Volume, Container }
 
@@ -39,6 +42,7 @@ public sealed record DeployPlan(string Topology, ImmutableArray<PlanStep> Steps,
 /// <summary>Pure: desired stack + observed labelled objects (+ ids of the images now present) → plan.</summary>
 public static class DeployPlanner
 {
+    private const string ConfigChanged = "config changed";
     private const int RemoveContainersGroup = 10;
     private const int RemoveNetworksGroup = 20;
     private const int RemoveVolumesGroup = 21;
@@ -68,7 +72,10 @@ public static class DeployPlanner
             }
             claimed.Add(have.Id);
             var reasons = Differences(want, have, imageIds.GetValueOrDefault(want.Definition.Image));
-            if (reasons.Count > 0)
+            if (reasons is [ConfigChanged] && want.Role == NodeRole.LoadBalancer && have.IsRunning)
+                steps.Add(new PlanStep(PlanAction.Reload, PlanObject.Container, want.Definition.Name, want.Node, want.Tier,
+                    (int)want.Tier, "haproxy.cfg changed", have.Id));
+            else if (reasons.Count > 0)
                 steps.Add(new PlanStep(PlanAction.Recreate, PlanObject.Container, want.Definition.Name, want.Node, want.Tier,
                     (int)want.Tier, string.Join("; ", reasons), have.Id));
             else if (SqlMembership(want, have, desired.SqlNetwork) is { } membership)
@@ -140,7 +147,7 @@ public static class DeployPlanner
         else if (imageId is not null && have.ImageId != imageId)
             reasons.Add($"image {want.Definition.Image} was rebuilt");
         if (have.Label(EngineLabels.ConfigHash) != want.ConfigHash)
-            reasons.Add("config changed");
+            reasons.Add(ConfigChanged);
         if (have.Label(EngineLabels.SettingsHash) != want.SettingsHash)
             reasons.Add("settings changed");
         if (have.Label(EngineLabels.Role) != DesiredStackBuilder.RoleLabel(want.Role))

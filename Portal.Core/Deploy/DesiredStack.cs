@@ -45,6 +45,12 @@ public static class DesiredStackBuilder
     public const string LoadBalancerNode = "lb";
     public const string HaproxyCfgPath = "/etc/haproxy/haproxy.cfg";
 
+    /// <summary>
+    /// Config hash of the files a reload installed in a running container (its label keeps the hash from create);
+    /// the planner prefers this file when present.
+    /// </summary>
+    public const string InstalledConfigHashPath = "/etc/haportal/config-hash";
+
     /// <summary>Loaded after Debian's 50-server.cnf, so these settings win.</summary>
     public const string MyCnfPath = "/etc/mysql/mariadb.conf.d/99-haportal.cnf";
 

@@ -29,7 +29,7 @@ public sealed class StackDeployer(IContainerEngine engine, DeploySettings settin
         var unsupported = DesiredStackBuilder.Unsupported(spec);
         if (!unsupported.IsEmpty) return new PreparedDeploy(new DeployPlan(spec.Name, [], unsupported), null);
 
-        var observed = await engine.ObserveAsync(spec.Name, ct).ConfigureAwait(false);
+        var observed = await WithInstalledConfigAsync(await engine.ObserveAsync(spec.Name, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         var secrets = await SecretsAsync(observed, ct).ConfigureAwait(false);
         var desired = DesiredStackBuilder.Build(spec, settings, secrets);
         var imageIds = new Dictionary<string, string?>();
@@ -58,6 +58,26 @@ public sealed class StackDeployer(IContainerEngine engine, DeploySettings settin
         }
         return new StackStatus(topology, nodes.ToImmutable(),
             [.. observed.Networks.Select(n => n.Name)], [.. observed.Volumes.Select(v => v.Name)]);
+    }
+
+    /// <summary>A running load balancer that was reloaded in place reports the config it now has, not the one it was created with.</summary>
+    private async Task<ObservedStack> WithInstalledConfigAsync(ObservedStack observed, CancellationToken ct)
+    {
+        var lbRole = DesiredStackBuilder.RoleLabel(NodeRole.LoadBalancer);
+        var containers = ImmutableArray.CreateBuilder<EngineContainer>(observed.Containers.Length);
+        foreach (var c in observed.Containers)
+        {
+            if (c.Role != lbRole || !c.IsRunning)
+            {
+                containers.Add(c);
+                continue;
+            }
+            var installed = await engine.ExecAsync(c.Id, ["cat", DesiredStackBuilder.InstalledConfigHashPath], ct).ConfigureAwait(false);
+            containers.Add(installed.Succeeded && installed.Stdout.Trim() is { Length: > 0 } hash
+                ? c with { Labels = c.Labels.SetItem(EngineLabels.ConfigHash, hash) }
+                : c);
+        }
+        return observed with { Containers = containers.MoveToImmutable() };
     }
 
     private async Task<StackSecrets> SecretsAsync(ObservedStack observed, CancellationToken ct)

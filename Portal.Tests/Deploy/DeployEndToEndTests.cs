@@ -78,6 +78,19 @@ public class DeployEndToEndTests(ITestOutputHelper output)
 
             var again = await deployer.PlanAsync(spec, ct);
             Assert.True(again.Plan.IsEmpty, string.Join("; ", again.Plan.Steps));
+
+            // A third web node: created, and the load balancer reloads its haproxy.cfg in place (same container).
+            var lbBefore = (await engine.ObserveAsync(spec.Name, ct)).Containers.Single(c => c.Node == "lb").Id;
+            var grown = spec with { Web = spec.Web with { Nodes = [.. spec.Web.Nodes, new WebNodeSpec { Name = "web3" }] } };
+            var grow = await deployer.PlanAsync(grown, ct);
+            Assert.Equal([$"create container {spec.Name}-web3", $"reload container {spec.Name}-lb (haproxy.cfg changed)"],
+                grow.Plan.Steps.Select(s => s.ToString()));
+            var grew = await RunAsync(deployer.ApplyAsync(grow, ct));
+            Assert.True(grew[^1].Kind == DeployEventKind.Completed, grew[^1].Message);
+            Assert.Equal(lbBefore, (await engine.ObserveAsync(spec.Name, ct)).Containers.Single(c => c.Node == "lb").Id);
+            await EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2", "web3"], ct);
+            var settled = await deployer.PlanAsync(grown, ct);
+            Assert.True(settled.Plan.IsEmpty, string.Join("; ", settled.Plan.Steps));
         }
         finally
         {
@@ -100,19 +113,22 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         return events;
     }
 
-    private static async Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct)
+    private static Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct) =>
+        EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2"], ct);
+
+    private static async Task EveryWebNodeAnswersThroughThePublishedPort(int port, string[] nodes, CancellationToken ct)
     {
         // No cookie jar: every request is a new client, so round robin spreads them and HAProxy names the server each time.
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var servers = new HashSet<string>();
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 3 * nodes.Length; i++)
         {
             using var response = await http.GetAsync("/health", ct);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("ok", await response.Content.ReadAsStringAsync(ct));
             servers.Add(ServerCookie(response) ?? "(none)");
         }
-        Assert.Equal(["web1", "web2"], servers.Order());
+        Assert.Equal(nodes, servers.Order());
     }
 
     private static async Task StickyCookiePinsTheClientToOneNode(int port, int statsPort, CancellationToken ct)

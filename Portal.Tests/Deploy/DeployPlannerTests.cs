@@ -76,7 +76,7 @@ public class DeployPlannerTests
         // what changed,            node whose container is recreated, reason given
         { "image rebuilt",          "web1", "image haportal/web:dev was rebuilt" },
         { "image renamed",          "db2",  "image changed: haportal/mariadb:old → haportal/mariadb:dev" },
-        { "config edited",          "lb",   "config changed" },
+        { "config edited",          "db1",  "config changed" },
         { "settings edited",        "web2", "settings changed" },
         { "container exited",       "db1",  "container is exited" },
     };
@@ -112,9 +112,34 @@ public class DeployPlannerTests
 
         var plan = DeployPlanner.Plan(after, Deployed(before), ImagesPresent(after));
 
-        Assert.Equal(["recreate container t1-lb (config changed)", "remove container t1-web2 (not in the topology)"],
+        Assert.Equal(["reload container t1-lb (haproxy.cfg changed)", "remove container t1-web2 (not in the topology)"],
             plan.Steps.Select(s => s.ToString()));
         Assert.True(plan.Steps[0].Group < plan.Steps[1].Group);
+    }
+
+    [Fact]
+    public void Plan_WebNodeAdded_CreatesItThenReloadsTheLoadBalancerInPlace()
+    {
+        var before = Desired(Spec("web1"));
+        var after = Desired(TwoWebNodes);
+
+        var plan = DeployPlanner.Plan(after, Deployed(before), ImagesPresent(after));
+
+        Assert.Equal(["create container t1-web2", "reload container t1-lb (haproxy.cfg changed)"], plan.Steps.Select(s => s.ToString()));
+        Assert.Equal("id-lb", plan.Steps[1].ObservedId);
+        Assert.True(plan.Steps[0].Group < plan.Steps[1].Group);
+    }
+
+    [Fact]
+    public void Plan_LoadBalancerConfigChangedButStopped_IsRecreatedNotReloaded()
+    {
+        var before = Desired(Spec("web1"));
+        var after = Desired(TwoWebNodes);
+        var observed = Deployed(before, (want, have) => want.Node == "lb" ? have with { State = "exited" } : have);
+
+        var step = DeployPlanner.Plan(after, observed, ImagesPresent(after)).Steps.Single(s => s.Node == "lb");
+
+        Assert.Equal((PlanAction.Recreate, "config changed"), (step.Action, step.Reason));
     }
 
     [Fact]
