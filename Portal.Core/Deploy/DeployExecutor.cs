@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using HaPortal.Core.Docker;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HaPortal.Core.Deploy;
 
@@ -30,8 +32,10 @@ public sealed class DeployStepException(string message) : Exception(message);
 /// waited on until it really serves. Stops after the first group with a failed step; applying again
 /// plans from whatever is then running, so it continues where this one stopped.
 /// </summary>
-public sealed class DeployExecutor(IContainerEngine engine, DeploySettings settings, TimeProvider time)
+public sealed class DeployExecutor(IContainerEngine engine, DeploySettings settings, TimeProvider time, ILogger? logger = null)
 {
+    private readonly ILogger _log = logger ?? NullLogger.Instance;
+
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
 
     /// <param name="desired">The stack the plan was made for; null for a destroy plan (removals only).</param>
@@ -61,16 +65,19 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 var results = await Task.WhenAll(group.Select(async step =>
                 {
                     events.TryWrite(new DeployProgress(DeployEventKind.StepStarted, step, step.ToString(), Elapsed(), []));
+                    DeployLog.StepStarted(_log, plan.Topology, step.ToString());
                     try
                     {
                         await ExecuteAsync(step, desired, message =>
                             events.TryWrite(new DeployProgress(DeployEventKind.StepProgress, step, message, Elapsed(), [])), ct).ConfigureAwait(false);
                         events.TryWrite(new DeployProgress(DeployEventKind.StepSucceeded, step, step.ToString(), Elapsed(), []));
+                        DeployLog.StepSucceeded(_log, plan.Topology, step.ToString(), Elapsed().TotalSeconds);
                         return (step, error: (string?)null);
                     }
                     catch (Exception e) when (e is ContainerEngineException or DeployStepException)
                     {
                         events.TryWrite(new DeployProgress(DeployEventKind.StepFailed, step, e.Message, Elapsed(), []));
+                        DeployLog.StepFailed(_log, plan.Topology, step.ToString(), step.Node, e.Message);
                         return (step, error: e.Message);
                     }
                 })).ConfigureAwait(false);
@@ -86,6 +93,7 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                     return;
                 }
             }
+            DeployLog.Completed(_log, plan.Topology, done.Count, Elapsed().TotalSeconds);
             events.TryWrite(new DeployProgress(DeployEventKind.Completed, null,
                 plan.IsEmpty ? "Nothing to do." : $"{done.Count} step(s) done.", Elapsed(), done.ToImmutable()));
         }
@@ -182,4 +190,23 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
         desired ?? throw new DeployStepException("This step creates something, but the plan was run without its desired stack.");
 
     internal static TimeSpan PollInterval => Poll;
+}
+
+/// <summary>
+/// Deploy steps in the log. Step texts and messages name objects, reasons and the engine's or server's words,
+/// never a secret: secrets live only in containers' environment and commands refer to variables.
+/// </summary>
+internal static partial class DeployLog
+{
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Deploy {Topology}: {Step} started")]
+    public static partial void StepStarted(ILogger logger, string topology, string step);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Deploy {Topology}: {Step} done at {Seconds:0.0} s")]
+    public static partial void StepSucceeded(ILogger logger, string topology, string step, double seconds);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Deploy {Topology}: {Step} on node {Node} failed: {Reason}")]
+    public static partial void StepFailed(ILogger logger, string topology, string step, string? node, string reason);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Deploy {Topology}: {Count} step(s) done in {Seconds:0.0} s")]
+    public static partial void Completed(ILogger logger, string topology, int count, double seconds);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using HaPortal.Core.Docker;
 using HaPortal.Core.Topology;
+using Microsoft.Extensions.Logging;
 
 namespace HaPortal.Core.Deploy;
 
@@ -19,7 +20,7 @@ public sealed record StackStatus(string Topology, ImmutableArray<NodeStatus> Nod
 /// Plan, apply, destroy and status of topologies on one engine: reads what is there, builds what
 /// should be, and hands the difference to <see cref="DeployExecutor"/>. Singleton; thread-safe.
 /// </summary>
-public sealed class StackDeployer(IContainerEngine engine, DeploySettings settings, TimeProvider time)
+public sealed class StackDeployer(IContainerEngine engine, DeploySettings settings, TimeProvider time, ILogger<StackDeployer>? logger = null)
 {
     public IContainerEngine Engine => engine;
 
@@ -39,13 +40,13 @@ public sealed class StackDeployer(IContainerEngine engine, DeploySettings settin
     }
 
     public IAsyncEnumerable<DeployProgress> ApplyAsync(PreparedDeploy prepared, CancellationToken ct) =>
-        new DeployExecutor(engine, settings, time).RunAsync(prepared.Plan, prepared.Desired, ct);
+        new DeployExecutor(engine, settings, time, logger).RunAsync(prepared.Plan, prepared.Desired, ct);
 
     public async Task<DeployPlan> PlanDestroyAsync(string topology, bool includeVolumes, CancellationToken ct) =>
         DeployPlanner.PlanDestroy(await engine.ObserveAsync(topology, ct).ConfigureAwait(false), includeVolumes);
 
     public IAsyncEnumerable<DeployProgress> DestroyAsync(DeployPlan destroyPlan, CancellationToken ct) =>
-        new DeployExecutor(engine, settings, time).RunAsync(destroyPlan, null, ct);
+        new DeployExecutor(engine, settings, time, logger).RunAsync(destroyPlan, null, ct);
 
     public async Task<StackStatus> StatusAsync(string topology, CancellationToken ct)
     {

@@ -75,6 +75,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
             await BothWebNodesAnswerThroughThePublishedPort(port, ct);
             await StickyCookiePinsTheClientToOneNode(port, statsPort, ct);
             await WritesOnThePrimaryReachTheReplica(engine, spec.Name, ct);
+            await ACommentPostedThroughTheLoadBalancerIsOnTheReplica(engine, spec.Name, port, ct);
 
             var again = await deployer.PlanAsync(spec, ct);
             Assert.True(again.Plan.IsEmpty, string.Join("; ", again.Plan.Steps));
@@ -176,6 +177,43 @@ public class DeployEndToEndTests(ITestOutputHelper output)
 
         var readOnly = await engine.ExecAsync(replica, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@read_only"], ct);
         Assert.Equal("1", readOnly.Stdout.Trim());
+    }
+
+    /// <summary>
+    /// The real form, as a browser posts it: the post page through the published port (the sticky cookie pins the
+    /// client, so the antiforgery cookie and token are checked on the node that issued them), then the comment.
+    /// </summary>
+    private static async Task ACommentPostedThroughTheLoadBalancerIsOnTheReplica(IContainerEngine engine, string topology, int port, CancellationToken ct)
+    {
+        using var browser = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var home = await browser.GetStringAsync("/", ct);
+        var postId = System.Text.RegularExpressions.Regex.Match(home, "href=\"/posts/(\\d+)\"").Groups[1].Value;
+        Assert.NotEqual("", postId);
+        var page = await browser.GetStringAsync($"/posts/{postId}", ct);
+        var token = System.Text.RegularExpressions.Regex.Match(page, "<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]+)\"");
+        Assert.True(token.Success, "the post page has no antiforgery field");
+        var body = $"deploy e2e comment {Guid.NewGuid():N}";
+
+        using var posted = await browser.PostAsync($"/posts/{postId}/comments", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [token.Groups[1].Value] = token.Groups[2].Value,
+            ["author"] = "deploy-core e2e",
+            ["body"] = body,
+        }), ct);
+        Assert.True(posted.StatusCode == HttpStatusCode.Redirect, $"HTTP {(int)posted.StatusCode}: {await posted.Content.ReadAsStringAsync(ct)}");
+
+        var replica = DesiredStackBuilder.ContainerName(topology, "db2");
+        var deadline = Stopwatch.StartNew();
+        ExecResult read;
+        do
+        {
+            read = await engine.ExecAsync(replica, ["mariadb", "--batch", "--skip-column-names", "-e",
+                $"SELECT CONCAT(post_id, ' ', author) FROM blog.comments WHERE body = '{body}'"], ct);
+            if (read.Succeeded && read.Stdout.Trim().Length > 0) break;
+            await Task.Delay(200, ct);
+        } while (deadline.Elapsed < TimeSpan.FromSeconds(20));
+        Assert.Equal($"{postId} deploy-core e2e", read.Stdout.Trim());
     }
 
     private static string? ServerCookie(HttpResponseMessage response) =>
