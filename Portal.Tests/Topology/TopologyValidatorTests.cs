@@ -51,6 +51,12 @@ public class TopologyValidatorTests
     [InlineData("  primary:\n    name: db1\n", "", "database.primary", "A primary is required")]
     [InlineData("  primary:\n    name: db1\n", "  primary:\n    - name: db1\n    - name: db3\n", "database.primary", "Exactly one primary")]
     [InlineData("semiSync: false", "semiSync: maybe", "database.semiSync", "not true or false")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    checks: 0", "database.autoFailover.checks", "out of range")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    intervalMs: 5", "database.autoFailover.intervalMs", "out of range")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    antiFlapWindowSeconds: -1", "database.autoFailover.antiFlapWindowSeconds", "out of range")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    enabled: sometimes", "database.autoFailover.enabled", "not true or false")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    enable: true", "database.autoFailover.enable", "Unknown field")]
+    [InlineData("  replicas:\n    - name: db2\n", "  replicas: []\n  autoFailover:\n    enabled: true\n", "database.autoFailover.enabled", "needs at least one replica")]
     [InlineData("rise: 2", "rise: two", "loadBalancer.healthCheck.rise", "not a whole number")]
     [InlineData("    rise: 2", "    rise: 2\n    rize: 3", "loadBalancer.healthCheck.rize", "Unknown field")]
     public void Validate_BrokenField_ReportsTheFieldAndHowToFixIt(string find, string replace, string path, string message)
