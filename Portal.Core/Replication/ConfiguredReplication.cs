@@ -5,7 +5,14 @@ using Microsoft.Extensions.Configuration;
 namespace HaPortal.Core.Replication;
 
 /// <summary>A stored topology's database tier ready to operate, or why it is not.</summary>
-public sealed record ReplicationTarget(ReplicationCluster? Cluster, ReplicationOperations? Operations, bool TopologyExists, IReadOnlyList<(string Field, string Message)> Problems);
+public sealed record ReplicationTarget(ReplicationCluster? Cluster, ReplicationOperations? Operations, bool TopologyExists, IReadOnlyList<(string Field, string Message)> Problems,
+    IReplicationControl? Control = null);
+
+/// <summary>Finds how to operate a stored topology's database tier (settings today; the deployed stack's endpoints later).</summary>
+public interface IReplicationResolver
+{
+    Task<ReplicationTarget> ResolveAsync(string topology, CancellationToken ct);
+}
 
 /// <summary>
 /// Builds the replication services for a stored topology from settings, until the deploy provides endpoints:
@@ -14,7 +21,7 @@ public sealed record ReplicationTarget(ReplicationCluster? Cluster, ReplicationO
 /// (defaults HAPORTAL_DB_ADMIN_USER, HAPORTAL_DB_ADMIN_PASSWORD, HAPORTAL_DB_REPL_USER, HAPORTAL_DB_REPL_PASSWORD).
 /// Without a SQL router the writer is recorded by <paramref name="routing"/>; fencing sets read_only on a reachable node.
 /// </summary>
-public sealed class ConfiguredReplication(IConfiguration configuration, TopologyStore store, AuditLog audit, TimeProvider time, IRoutingSwitch routing)
+public sealed class ConfiguredReplication(IConfiguration configuration, TopologyStore store, AuditLog audit, TimeProvider time, IRoutingSwitch routing) : IReplicationResolver
 {
     public async Task<ReplicationTarget> ResolveAsync(string topology, CancellationToken ct)
     {
@@ -33,6 +40,6 @@ public sealed class ConfiguredReplication(IConfiguration configuration, Topology
         problems.AddRange(credentialProblems.Select(p => ("Replication:credentials", p)));
         if (problems.Count > 0 || cluster is null || credentials is null) return new(null, null, true, problems);
         var control = new MySqlReplicationControl(credentials, cluster.Flavor);
-        return new(cluster, new ReplicationOperations(control, new ReadOnlyFencing(control), routing, time, null, store, audit), true, []);
+        return new(cluster, new ReplicationOperations(control, new ReadOnlyFencing(control), routing, time, null, store, audit), true, [], control);
     }
 }

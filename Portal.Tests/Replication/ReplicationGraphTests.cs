@@ -71,4 +71,31 @@ public sealed class ReplicationGraphTests : IAsyncDisposable
         var cut = _ctx.Render<LagChart>(p => p.Add(x => x.History, history));
         Assert.Equal(3, cut.FindAll("polyline").Count);
     }
+
+    [Fact]
+    public void MonitorDecisions_ShowsNewestFirst_WithEveryWhyNotReason()
+    {
+        var at = DateTimeOffset.UnixEpoch;
+        MonitorDecision[] decisions =
+        [
+            new(at, "stack", "db1", MonitorVerdict.Suspect, ["db1 failed 1 of 3 consecutive checks"]),
+            new(at.AddSeconds(3), "stack", "db1", MonitorVerdict.NoFailover, ["db1 failed 3 consecutive checks", "replicas still see the primary: db2 (IO thread running)"]),
+        ];
+
+        var cut = _ctx.Render<MonitorDecisions>(p => p.Add(x => x.Enabled, true).Add(x => x.Decisions, decisions)
+            .Add(x => x.Options, new FailoverMonitorOptions { Enabled = true, FailuresBeforeAction = 3 }));
+
+        Assert.StartsWith("On: 3 failed checks every 1000 ms", cut.Find("[data-test=auto-failover-state]").TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Equal(["NoFailover", "Suspect"], cut.FindAll("[data-test=verdict]").Select(v => v.TextContent.Trim()));
+        Assert.Contains(cut.FindAll("[data-test=reason]"), r => r.TextContent == "replicas still see the primary: db2 (IO thread running)");
+    }
+
+    [Fact]
+    public void MonitorDecisions_Off_SaysSo()
+    {
+        var cut = _ctx.Render<MonitorDecisions>(p => p.Add(x => x.Enabled, false));
+
+        Assert.Contains("Off for this topology", cut.Find("[data-test=auto-failover-state]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("No decision yet.", cut.Find("[data-test=no-decisions]").TextContent);
+    }
 }

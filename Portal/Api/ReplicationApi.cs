@@ -13,9 +13,6 @@ namespace HaPortal.Api;
 /// </summary>
 public static class ReplicationApi
 {
-    /// <summary>Without a SQL router the writer is the stored primary; one instance so it is the same for every request.</summary>
-    internal static readonly NoRouterSwitch Routing = new();
-
     public static void MapReplicationApi(this RouteGroupBuilder api)
     {
         var r = api.MapGroup("/topologies/{name}/replication");
@@ -25,6 +22,8 @@ public static class ReplicationApi
             var view = await ops.StatusAsync(cluster, ct);
             return Results.Ok(new { topology = cluster.Topology, expectedPrimary = cluster.ExpectedPrimary, at = view.At, nodes = view.Nodes, drift = view.Drift() });
         }));
+
+        r.MapGet("/monitor", (string name, MonitorDecisionLog log) => Results.Ok(new { topology = name, decisions = log.Of(name) }));
 
         r.MapGet("/switchover-checks", (string name, string to, HttpContext http, CancellationToken ct) => WithClusterAsync(name, http, ct, async (cluster, ops) =>
         {
@@ -62,8 +61,6 @@ public static class ReplicationApi
         return await action(target.Cluster, target.Operations);
     }
 
-    /// <summary>The settings-based resolver, sharing the one no-router switch (the page uses the same).</summary>
-    internal static ConfiguredReplication Resolver(IServiceProvider services) =>
-        new(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<TopologyStore>(),
-            services.GetRequiredService<AuditLog>(), services.GetRequiredService<TimeProvider>(), Routing);
+    /// <summary>The resolver the page, the API and the failover monitor share (one routing switch for all).</summary>
+    internal static IReplicationResolver Resolver(IServiceProvider services) => services.GetRequiredService<IReplicationResolver>();
 }

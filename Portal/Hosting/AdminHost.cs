@@ -21,6 +21,8 @@ public static class AdminHost
         options.AdminPassword ??= builder.Configuration["HAPORTAL_ADMIN_PASSWORD"];
         builder.Services.AddSingleton(options);
         builder.Services.AddPortalCore(options);
+        // Automatic failover runs in the admin host only: the command line must never start a second monitor.
+        builder.Services.AddHostedService<HaPortal.Core.Replication.FailoverMonitorService>();
 
         builder.Services.AddDataProtection()
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataFolder, "keys")))
