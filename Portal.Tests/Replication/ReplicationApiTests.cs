@@ -12,18 +12,18 @@ namespace HaPortal.Tests.Replication;
 public sealed class ReplicationApiTests : IAsyncLifetime
 {
     private const string AdminPassword = "Admin-Pass-123";
-    private LocalMariaDbCluster _cluster = null!;
+    private MariaDbCluster _cluster = null!;
     private PortalProcess _portal = null!;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        _cluster = await LocalMariaDbCluster.StartAsync(3, ct: Ct);
+        _cluster = await MariaDbCluster.StartAsync(3, ct: Ct);
         var env = new Dictionary<string, string>
         {
             ["HAPORTAL_ADMIN_PASSWORD"] = AdminPassword,
-            ["HAPORTAL_DB_ADMIN_USER"] = LocalMariaDbCluster.AdminUser, ["HAPORTAL_DB_ADMIN_PASSWORD"] = LocalMariaDbCluster.AdminPassword,
-            ["HAPORTAL_DB_REPL_USER"] = LocalMariaDbCluster.ReplUser, ["HAPORTAL_DB_REPL_PASSWORD"] = LocalMariaDbCluster.ReplPassword,
+            ["HAPORTAL_DB_ADMIN_USER"] = MariaDbCluster.AdminUser, ["HAPORTAL_DB_ADMIN_PASSWORD"] = MariaDbCluster.AdminPassword,
+            ["HAPORTAL_DB_REPL_USER"] = MariaDbCluster.ReplUser, ["HAPORTAL_DB_REPL_PASSWORD"] = MariaDbCluster.ReplPassword,
         };
         foreach (var n in _cluster.Nodes) env[$"Replication__Endpoints__seed-stack__{n.Name}"] = $"127.0.0.1:{n.Port}";
         _portal = await PortalProcess.StartAsync(env);

@@ -9,12 +9,12 @@ namespace HaPortal.Tests.Replication;
 public sealed class ReplicationCommandTests : IAsyncLifetime
 {
     private readonly string _data = Directory.CreateTempSubdirectory("haportal-repl-cli-").FullName;
-    private LocalMariaDbCluster _cluster = null!;
+    private MariaDbCluster _cluster = null!;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        _cluster = await LocalMariaDbCluster.StartAsync(3, ct: Ct);
+        _cluster = await MariaDbCluster.StartAsync(3, ct: Ct);
         var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
         var spec = seed with { Database = seed.Database with { Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }, new DbNodeSpec { Name = "db3" }] } };
         var file = Path.Combine(_data, "stack.yaml");
@@ -38,10 +38,10 @@ public sealed class ReplicationCommandTests : IAsyncLifetime
         info.ArgumentList.Add(RepoPaths.PortalDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["Portal__DataFolder"] = _data;
-        info.Environment["HAPORTAL_DB_ADMIN_USER"] = LocalMariaDbCluster.AdminUser;
-        info.Environment["HAPORTAL_DB_ADMIN_PASSWORD"] = LocalMariaDbCluster.AdminPassword;
-        info.Environment["HAPORTAL_DB_REPL_USER"] = LocalMariaDbCluster.ReplUser;
-        info.Environment["HAPORTAL_DB_REPL_PASSWORD"] = LocalMariaDbCluster.ReplPassword;
+        info.Environment["HAPORTAL_DB_ADMIN_USER"] = MariaDbCluster.AdminUser;
+        info.Environment["HAPORTAL_DB_ADMIN_PASSWORD"] = MariaDbCluster.AdminPassword;
+        info.Environment["HAPORTAL_DB_REPL_USER"] = MariaDbCluster.ReplUser;
+        info.Environment["HAPORTAL_DB_REPL_PASSWORD"] = MariaDbCluster.ReplPassword;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync(Ct);
         var stderr = process.StandardError.ReadToEndAsync(Ct);
