@@ -140,7 +140,8 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
         var view = await operations.StatusAsync(cluster, ct).ConfigureAwait(false);
         if (view.Drift().Count > 0)
             return Refused(cluster, kind, "the cluster is not healthy before the drill: " + string.Join("; ", view.Drift()));
-        await writer.PrepareAsync(ct).ConfigureAwait(false);
+        try { await writer.PrepareAsync(ct).ConfigureAwait(false); }
+        catch (MySqlException e) { return Refused(cluster, kind, $"the drill table cannot be made as the application user: {e.Message}"); }
 
         var run = Guid.NewGuid().ToString("N");
         var acked = new ConcurrentQueue<(long Id, long At)>();

@@ -25,6 +25,8 @@ public static class CoreServices
         services.TryAddSingleton<ConfiguredReplication>();
         services.TryAddSingleton<IReplicationResolver>(sp => sp.GetRequiredService<ConfiguredReplication>());
         services.TryAddSingleton<MonitorDecisionLog>();
+        services.TryAddSingleton<DrillStore>();
+        services.TryAddSingleton<DrillSession>();
         return services;
     }
 
