@@ -98,4 +98,19 @@ public sealed class ReplicationGraphTests : IAsyncDisposable
         Assert.Contains("Off for this topology", cut.Find("[data-test=auto-failover-state]").TextContent, StringComparison.Ordinal);
         Assert.Equal("No decision yet.", cut.Find("[data-test=no-decisions]").TextContent);
     }
+
+    [Fact]
+    public void DrillChart_OneBarPerDrill_RedWhenAWriteWasLost()
+    {
+        StoredDrill Drill(long id, double? ms, int lost) => new(id, "stack", 3, DateTimeOffset.UnixEpoch, DrillKind.Kill, "olga", lost == 0, ms, 100, lost, 0, "db1", "db2", $"drill {id}", []);
+
+        var cut = _ctx.Render<DrillChart>(p => p.Add(x => x.Drills, [Drill(1, 850, 0), Drill(2, 2400, 1)]));
+
+        var bars = cut.FindAll("[data-test=drill-bar]");
+        Assert.Equal(2, bars.Count);
+        Assert.Equal("#1976d2", bars[0].QuerySelector("rect")!.GetAttribute("fill"));
+        Assert.Equal("#d32f2f", bars[1].QuerySelector("rect")!.GetAttribute("fill"));
+        Assert.Contains("0.85s", bars[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("lost 1", bars[1].TextContent, StringComparison.Ordinal);
+    }
 }

@@ -18,6 +18,7 @@ public sealed partial class ReplicationPage
     [Inject] public required TimeProvider Time { get; init; }
     [Inject] public required MonitorDecisionLog DecisionLog { get; init; }
     [Inject] public required TopologyStore Store { get; init; }
+    [Inject] public required DrillStore Drills { get; init; }
     [CascadingParameter] public required Task<AuthenticationState> Auth { get; set; }
 
     private readonly CancellationTokenSource _stop = new();
@@ -32,6 +33,9 @@ public sealed partial class ReplicationPage
     private ReplicationOperationResult? _result;
     private FailoverMonitorOptions _autoFailover = new();
     private IReadOnlyList<MonitorDecision> _decisions = [];
+    private IReadOnlyList<StoredDrill> _drills = [];
+    private DrillKind _drillKind = DrillKind.Switchover;
+    private IReadOnlyList<string> _drillProblems = [];
 
     protected override async Task OnInitializedAsync()
     {
@@ -47,6 +51,7 @@ public sealed partial class ReplicationPage
         _problems = _target0.Problems;
         var stored = await Store.GetAsync(Name, ct: _stop.Token);
         if (stored is not null) _autoFailover = FailoverMonitorService.OptionsOf(stored.Spec.Database.AutoFailover);
+        _drills = await Drills.ListAsync(Name, _stop.Token);
     }
 
     private void OnDecision(MonitorDecision decision)
@@ -95,6 +100,19 @@ public sealed partial class ReplicationPage
         {
             _problems = [("role", e.Message)];
         }
+        finally { _busy = false; }
+    }
+
+    private async Task DrillAsync()
+    {
+        _busy = true;
+        try
+        {
+            var outcome = await ReplicationApi.RunDrillsAsync(Services, Name, _drillKind, 1, Actor.From((await Auth).User), _stop.Token);
+            _drillProblems = [.. outcome.Problems.Select(p => $"{p.Field}: {p.Message}"), .. outcome.Reports.Where(r => !r.Succeeded).Select(r => r.Summary)];
+            await ResolveAsync();
+        }
+        catch (ForbiddenException e) { _drillProblems = [e.Message]; }
         finally { _busy = false; }
     }
 
