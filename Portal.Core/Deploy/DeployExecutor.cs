@@ -2,6 +2,8 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using HaPortal.Core.Docker;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace HaPortal.Core.Deploy;
 
@@ -30,8 +32,10 @@ public sealed class DeployStepException(string message) : Exception(message);
 /// waited on until it really serves. Stops after the first group with a failed step; applying again
 /// plans from whatever is then running, so it continues where this one stopped.
 /// </summary>
-public sealed class DeployExecutor(IContainerEngine engine, DeploySettings settings, TimeProvider time)
+public sealed class DeployExecutor(IContainerEngine engine, DeploySettings settings, TimeProvider time, ILogger? logger = null)
 {
+    private readonly ILogger _log = logger ?? NullLogger.Instance;
+
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
 
     /// <param name="desired">The stack the plan was made for; null for a destroy plan (removals only).</param>
@@ -61,16 +65,19 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 var results = await Task.WhenAll(group.Select(async step =>
                 {
                     events.TryWrite(new DeployProgress(DeployEventKind.StepStarted, step, step.ToString(), Elapsed(), []));
+                    DeployLog.StepStarted(_log, plan.Topology, step.ToString());
                     try
                     {
                         await ExecuteAsync(step, desired, message =>
                             events.TryWrite(new DeployProgress(DeployEventKind.StepProgress, step, message, Elapsed(), [])), ct).ConfigureAwait(false);
                         events.TryWrite(new DeployProgress(DeployEventKind.StepSucceeded, step, step.ToString(), Elapsed(), []));
+                        DeployLog.StepSucceeded(_log, plan.Topology, step.ToString(), Elapsed().TotalSeconds);
                         return (step, error: (string?)null);
                     }
                     catch (Exception e) when (e is ContainerEngineException or DeployStepException)
                     {
                         events.TryWrite(new DeployProgress(DeployEventKind.StepFailed, step, e.Message, Elapsed(), []));
+                        DeployLog.StepFailed(_log, plan.Topology, step.ToString(), step.Node, e.Message);
                         return (step, error: e.Message);
                     }
                 })).ConfigureAwait(false);
@@ -86,6 +93,7 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                     return;
                 }
             }
+            DeployLog.Completed(_log, plan.Topology, done.Count, Elapsed().TotalSeconds);
             events.TryWrite(new DeployProgress(DeployEventKind.Completed, null,
                 plan.IsEmpty ? "Nothing to do." : $"{done.Count} step(s) done.", Elapsed(), done.ToImmutable()));
         }
@@ -116,10 +124,26 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 await engine.CreateContainerAsync(container.Definition, ct).ConfigureAwait(false);
                 // By name from here on (unique on the engine, and what an operator recognises in a message).
                 var name = container.Definition.Name;
+                if (container.SqlAliases is { } aliases)
+                    await engine.ConnectNetworkAsync(stack.SqlNetwork, name, aliases, ct).ConfigureAwait(false);
                 if (!container.Files.IsEmpty) await engine.PutFilesAsync(name, container.Files, ct).ConfigureAwait(false);
                 await engine.StartContainerAsync(name, ct).ConfigureAwait(false);
                 report("started; waiting until it serves");
                 await new NodeReadiness(engine, settings, time, stack, container, name, report).WaitAsync(ct).ConfigureAwait(false);
+                break;
+            case (PlanAction.Reload, PlanObject.Container):
+                var lb = Need(desired).Containers.Single(c => c.Definition.Name == step.Name);
+                await ReloadLoadBalancerAsync(lb, report, ct).ConfigureAwait(false);
+                await new NodeReadiness(engine, settings, time, desired!, lb, step.Name, report).WaitAsync(ct).ConfigureAwait(false);
+                break;
+            case (PlanAction.Connect, PlanObject.Container):
+                var member = Need(desired).Containers.Single(c => c.Definition.Name == step.Name);
+                // Aliases of an existing endpoint cannot be changed in place: leave, then join with the new ones.
+                await engine.DisconnectNetworkAsync(desired!.SqlNetwork, step.Name, ct).ConfigureAwait(false);
+                await engine.ConnectNetworkAsync(desired.SqlNetwork, step.Name, member.SqlAliases ?? [], ct).ConfigureAwait(false);
+                break;
+            case (PlanAction.Disconnect, PlanObject.Container):
+                await engine.DisconnectNetworkAsync(Need(desired).SqlNetwork, step.Name, ct).ConfigureAwait(false);
                 break;
             case (PlanAction.Remove, PlanObject.Container):
                 await engine.RemoveContainerAsync(step.ObservedId ?? step.Name, ct).ConfigureAwait(false);
@@ -135,8 +159,54 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
         }
     }
 
+    /// <summary>
+    /// Puts the new haproxy.cfg beside the old one, lets HAProxy check it, and only then moves it in place and sends
+    /// the master (PID 1, master-worker mode) SIGUSR2: new workers start, old ones finish their connections.
+    /// A refused file stops the apply with HAProxy's own words; the old file keeps serving.
+    /// </summary>
+    private async Task ReloadLoadBalancerAsync(DesiredContainer lb, Action<string> report, CancellationToken ct)
+    {
+        var name = lb.Definition.Name;
+        var cfg = lb.Files.Single(f => f.Path == DesiredStackBuilder.HaproxyCfgPath);
+        var candidate = cfg.Path + ".new";
+        await engine.PutFilesAsync(name, [cfg with { Path = candidate }], ct).ConfigureAwait(false);
+        var check = await engine.ExecAsync(name, ["haproxy", "-c", "-f", candidate], ct).ConfigureAwait(false);
+        if (!check.Succeeded)
+        {
+            await engine.ExecAsync(name, ["rm", "-f", candidate], ct).ConfigureAwait(false);
+            throw new DeployStepException($"HAProxy refused the new haproxy.cfg (the old one keeps serving): {(check.Stdout + check.Stderr).Trim()}");
+        }
+        report("haproxy -c: configuration valid");
+        // The container's config-hash label cannot change while it runs; this file records what is installed.
+        var install = await engine.ExecAsync(name,
+            ["sh", "-c", "mv \"$1\" \"$2\" && mkdir -p \"$(dirname \"$3\")\" && printf '%s' \"$4\" > \"$3\" && kill -USR2 1",
+                "sh", candidate, cfg.Path, DesiredStackBuilder.InstalledConfigHashPath, lb.ConfigHash], ct).ConfigureAwait(false);
+        if (!install.Succeeded)
+            throw new DeployStepException($"Could not install the new haproxy.cfg and reload: {(install.Stdout + install.Stderr).Trim()}");
+        report("reloaded (SIGUSR2 to the master); waiting until it serves");
+    }
+
     private static DesiredStack Need(DesiredStack? desired) =>
         desired ?? throw new DeployStepException("This step creates something, but the plan was run without its desired stack.");
 
     internal static TimeSpan PollInterval => Poll;
+}
+
+/// <summary>
+/// Deploy steps in the log. Step texts and messages name objects, reasons and the engine's or server's words,
+/// never a secret: secrets live only in containers' environment and commands refer to variables.
+/// </summary>
+internal static partial class DeployLog
+{
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Deploy {Topology}: {Step} started")]
+    public static partial void StepStarted(ILogger logger, string topology, string step);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Deploy {Topology}: {Step} done at {Seconds:0.0} s")]
+    public static partial void StepSucceeded(ILogger logger, string topology, string step, double seconds);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Deploy {Topology}: {Step} on node {Node} failed: {Reason}")]
+    public static partial void StepFailed(ILogger logger, string topology, string step, string? node, string reason);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Deploy {Topology}: {Count} step(s) done in {Seconds:0.0} s")]
+    public static partial void Completed(ILogger logger, string topology, int count, double seconds);
 }

@@ -1,9 +1,16 @@
 using System.Collections.Immutable;
 using HaPortal.Core.Docker;
+using HaPortal.Core.Topology;
 
 namespace HaPortal.Core.Deploy;
 
-public enum PlanAction { Create, Recreate, Remove }
+/// <summary>
+/// <see cref="Connect"/>: put a container on the sql network with its aliases (leaving it first when it is there with
+/// other aliases); <see cref="Disconnect"/>: take it off. Neither touches the container itself.
+/// <see cref="Reload"/>: the load balancer's haproxy.cfg changed and nothing else did: check the new file inside
+/// the running container and reload HAProxy gracefully, no recreate.
+/// </summary>
+public enum PlanAction { Create, Recreate, Remove, Connect, Disconnect, Reload }
 
 public enum PlanObject { Network, Volume, Container }
 
@@ -35,6 +42,7 @@ public sealed record DeployPlan(string Topology, ImmutableArray<PlanStep> Steps,
 /// <summary>Pure: desired stack + observed labelled objects (+ ids of the images now present) → plan.</summary>
 public static class DeployPlanner
 {
+    private const string ConfigChanged = "config changed";
     private const int RemoveContainersGroup = 10;
     private const int RemoveNetworksGroup = 20;
     private const int RemoveVolumesGroup = 21;
@@ -48,8 +56,8 @@ public static class DeployPlanner
             .ToImmutableArray();
 
         var steps = ImmutableArray.CreateBuilder<PlanStep>();
-        if (!observed.Networks.Any(n => n.Name == desired.Network))
-            steps.Add(new PlanStep(PlanAction.Create, PlanObject.Network, desired.Network, null, DeployTier.Network, (int)DeployTier.Network));
+        foreach (var network in desired.Networks.Where(n => !observed.Networks.Any(o => o.Name == n)))
+            steps.Add(new PlanStep(PlanAction.Create, PlanObject.Network, network, null, DeployTier.Network, (int)DeployTier.Network));
         foreach (var volume in desired.Volumes.Where(v => !observed.Volumes.Any(o => o.Name == v.Name)))
             steps.Add(new PlanStep(PlanAction.Create, PlanObject.Volume, volume.Name, volume.Node, DeployTier.Network, (int)DeployTier.Network));
 
@@ -64,9 +72,14 @@ public static class DeployPlanner
             }
             claimed.Add(have.Id);
             var reasons = Differences(want, have, imageIds.GetValueOrDefault(want.Definition.Image));
-            if (reasons.Count > 0)
+            if (reasons is [ConfigChanged] && want.Role == NodeRole.LoadBalancer && have.IsRunning)
+                steps.Add(new PlanStep(PlanAction.Reload, PlanObject.Container, want.Definition.Name, want.Node, want.Tier,
+                    (int)want.Tier, "haproxy.cfg changed", have.Id));
+            else if (reasons.Count > 0)
                 steps.Add(new PlanStep(PlanAction.Recreate, PlanObject.Container, want.Definition.Name, want.Node, want.Tier,
                     (int)want.Tier, string.Join("; ", reasons), have.Id));
+            else if (SqlMembership(want, have, desired.SqlNetwork) is { } membership)
+                steps.Add(membership);
         }
 
         // Leftovers go after everything new is in place, the load balancer first so no traffic reaches a node being removed.
@@ -76,7 +89,7 @@ public static class DeployPlanner
             steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Container, extra.Name, extra.Node, tier,
                 RemoveContainersGroup + (DeployTier.LoadBalancer - tier), "not in the topology", extra.Id));
         }
-        foreach (var extra in observed.Networks.Where(n => n.Name != desired.Network))
+        foreach (var extra in observed.Networks.Where(n => !desired.Networks.Contains(n.Name)))
             steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Network, extra.Name, null, DeployTier.Network, RemoveNetworksGroup, "not in the topology", extra.Id));
         // Volumes of removed database nodes are kept: data goes only on an explicit destroy --volumes.
 
@@ -101,6 +114,30 @@ public static class DeployPlanner
         return new DeployPlan(observed.Topology, [.. steps.OrderBy(s => s.Group)], []);
     }
 
+    /// <summary>
+    /// The step that brings a kept container's sql-network membership in line with the stored topology, or null.
+    /// Only the portal's own aliases count: the engine adds the container's short id by itself.
+    /// </summary>
+    private static PlanStep? SqlMembership(DesiredContainer want, EngineContainer have, string sqlNetwork)
+    {
+        var joined = have.NetworkAliases.TryGetValue(sqlNetwork, out var aliases);
+        var managed = joined
+            ? aliases.Where(a => a is DesiredStackBuilder.WriterAlias or DesiredStackBuilder.ReaderAlias).Order(StringComparer.Ordinal).ToList()
+            : [];
+        string Describe(IEnumerable<string> a) => a.Any() ? string.Join(", ", a) : "no alias";
+        if (want.SqlAliases is not { } wanted)
+            return joined
+                ? new PlanStep(PlanAction.Disconnect, PlanObject.Container, want.Definition.Name, want.Node, want.Tier, (int)want.Tier,
+                    $"leave {sqlNetwork}", have.Id)
+                : null;
+        var target = wanted.Order(StringComparer.Ordinal).ToList();
+        if (joined && managed.SequenceEqual(target) && wanted.All(aliases.Contains)) return null;
+        var reason = joined
+            ? $"aliases on {sqlNetwork}: {Describe(managed)} → {Describe(target)}"
+            : $"join {sqlNetwork}{(target.Count == 0 ? "" : $" as {string.Join(", ", target)}")}";
+        return new PlanStep(PlanAction.Connect, PlanObject.Container, want.Definition.Name, want.Node, want.Tier, (int)want.Tier, reason, have.Id);
+    }
+
     private static List<string> Differences(DesiredContainer want, EngineContainer have, string? imageId)
     {
         var reasons = new List<string>();
@@ -110,7 +147,7 @@ public static class DeployPlanner
         else if (imageId is not null && have.ImageId != imageId)
             reasons.Add($"image {want.Definition.Image} was rebuilt");
         if (have.Label(EngineLabels.ConfigHash) != want.ConfigHash)
-            reasons.Add("config changed");
+            reasons.Add(ConfigChanged);
         if (have.Label(EngineLabels.SettingsHash) != want.SettingsHash)
             reasons.Add("settings changed");
         if (have.Label(EngineLabels.Role) != DesiredStackBuilder.RoleLabel(want.Role))

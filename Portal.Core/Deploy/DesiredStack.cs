@@ -9,7 +9,11 @@ namespace HaPortal.Core.Deploy;
 /// <summary>Dependency order of a deploy; within a tier, steps run in parallel.</summary>
 public enum DeployTier { Network = 0, Primary = 1, Replicas = 2, Router = 3, Web = 4, LoadBalancer = 5 }
 
-/// <summary>One container the topology asks for, fully resolved: definition, files and the hashes the planner compares.</summary>
+/// <summary>
+/// One container the topology asks for, fully resolved: definition, files and the hashes the planner compares.
+/// <see cref="SqlAliases"/>: null when the container stays off the sql network, else its aliases there. They are
+/// deliberately outside the hashes: they follow the current primary, and moving them never recreates anything.
+/// </summary>
 public sealed record DesiredContainer(
     string Node,
     NodeRole Role,
@@ -17,7 +21,8 @@ public sealed record DesiredContainer(
     ContainerDefinition Definition,
     ImmutableArray<ContainerFile> Files,
     string ConfigHash,
-    string SettingsHash);
+    string SettingsHash,
+    ImmutableArray<string>? SqlAliases = null);
 
 public sealed record DesiredVolume(string Name, string Node);
 
@@ -25,10 +30,12 @@ public sealed record DesiredVolume(string Name, string Node);
 public sealed record DesiredStack(
     TopologySpec Spec,
     string Network,
+    string SqlNetwork,
     ImmutableArray<DesiredVolume> Volumes,
     ImmutableArray<DesiredContainer> Containers)
 {
     public string Topology => Spec.Name;
+    public ImmutableArray<string> Networks => [Network, SqlNetwork];
     public ImmutableArray<string> Images => [.. Containers.Select(c => c.Definition.Image).Distinct()];
 }
 
@@ -36,8 +43,36 @@ public sealed record DesiredStack(
 public static class DesiredStackBuilder
 {
     public const string LoadBalancerNode = "lb";
+    public const string HaproxyCfgPath = "/etc/haproxy/haproxy.cfg";
+
+    /// <summary>
+    /// Config hash of the files a reload installed in a running container (its label keeps the hash from create);
+    /// the planner prefers this file when present.
+    /// </summary>
+    public const string InstalledConfigHashPath = "/etc/haportal/config-hash";
+
+    /// <summary>Loaded after Debian's 50-server.cnf, so these settings win.</summary>
+    public const string MyCnfPath = "/etc/mysql/mariadb.conf.d/99-haportal.cnf";
+
+    /// <summary>Alias of the current primary on the sql network: where web nodes write.</summary>
+    public const string WriterAlias = "db-writer";
+
+    /// <summary>Alias of every replica on the sql network (of the primary too when there is no replica): where web nodes read.</summary>
+    public const string ReaderAlias = "db-reader";
 
     public static string NetworkName(string topology) => $"haportal-{topology}";
+
+    /// <summary>
+    /// The second network, without a SQL router: web nodes and database nodes only, the primary as
+    /// <see cref="WriterAlias"/>, replicas as <see cref="ReaderAlias"/>. A failover moves the writer alias.
+    /// </summary>
+    public static string SqlNetworkName(string topology) => $"haportal-{topology}-sql";
+
+    /// <summary>The sql-network aliases the stored topology gives one database node: writer for the primary, reader for replicas.</summary>
+    public static ImmutableArray<string> DatabaseAliases(DatabaseSpec db, string node) =>
+        db.Primary?.Name == node
+            ? db.Replicas.IsEmpty ? [WriterAlias, ReaderAlias] : [WriterAlias]
+            : [ReaderAlias];
     public static string ContainerName(string topology, string node) => $"{topology}-{node}";
     public static string VolumeName(string topology, string node) => $"{topology}-{node}-data";
 
@@ -46,13 +81,17 @@ public static class DesiredStackBuilder
         NodeRole.LoadBalancer => "load-balancer",
         NodeRole.Web => "web",
         NodeRole.Router => "router",
-        NodeRole.Primary => "primary",
-        NodeRole.Replica => "replica",
+        // One label for every database node: the role is the stored topology's and the bootstrap's business, so a
+        // switchover or failover changes no container (see docs/decisions on role-independent database containers).
+        NodeRole.Primary or NodeRole.Replica => DatabaseRoleLabel,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, null),
     };
 
+    public const string DatabaseRoleLabel = "database";
+
     public static DeployTier TierOfRoleLabel(string? role) => role switch
     {
+        DatabaseRoleLabel => DeployTier.Replicas,
         "load-balancer" => DeployTier.LoadBalancer,
         "web" => DeployTier.Web,
         "router" => DeployTier.Router,
@@ -68,31 +107,28 @@ public static class DesiredStackBuilder
     public static DesiredStack Build(TopologySpec spec, DeploySettings settings, StackSecrets secrets)
     {
         var network = NetworkName(spec.Name);
+        var sqlNetwork = SqlNetworkName(spec.Name);
         var db = spec.Database;
         var primary = db.Primary ?? throw new ArgumentException("The topology has no primary database.", nameof(spec));
         var containers = ImmutableArray.CreateBuilder<DesiredContainer>();
         var volumes = ImmutableArray.CreateBuilder<DesiredVolume>();
 
-        var dbNodes = new List<(DbNodeSpec Node, bool Replica)> { (primary, false) };
-        dbNodes.AddRange(db.Replicas.Select(r => (r, true)));
-        for (var i = 0; i < dbNodes.Count; i++)
+        // Every database node gets the same environment and a file that names no role: the primary is chosen by
+        // the bootstrap (and later by switchover/failover), so a changed primary recreates nothing.
+        var dbSecretEnv = ImmutableSortedDictionary<string, string>.Empty
+            .Add(StackSecrets.ReplicationVariable, secrets.ReplicationPassword)
+            .Add(StackSecrets.AppVariable, secrets.AppPassword)
+            .Add(StackSecrets.MonitorVariable, secrets.MonitorPassword);
+        foreach (var (node, role) in db.Replicas.Select(r => (r, NodeRole.Replica)).Prepend((primary, NodeRole.Primary)))
         {
-            var (node, replica) = dbNodes[i];
             var volume = VolumeName(spec.Name, node.Name);
             volumes.Add(new DesiredVolume(volume, node.Name));
-            var secretEnv = replica
-                ? ImmutableSortedDictionary<string, string>.Empty.Add(StackSecrets.ReplicationVariable, secrets.ReplicationPassword)
-                : ImmutableSortedDictionary<string, string>.Empty
-                    .Add(StackSecrets.ReplicationVariable, secrets.ReplicationPassword)
-                    .Add(StackSecrets.AppVariable, secrets.AppPassword)
-                    .Add(StackSecrets.MonitorVariable, secrets.MonitorPassword);
-            containers.Add(Container(spec, settings, node.Name, replica ? NodeRole.Replica : NodeRole.Primary,
-                settings.DatabaseImage, network,
+            containers.Add(Container(spec, settings, node.Name, role, settings.DatabaseImage, network,
                 env: ImmutableSortedDictionary<string, string>.Empty,
-                secretEnv,
-                files: [new ContainerFile("/etc/mysql/mariadb.conf.d/99-haportal.cnf", StackConfig.MariaDbCnf(spec, i + 1, replica))],
+                dbSecretEnv,
+                files: [new ContainerFile(MyCnfPath, Rendering.MyCnfRenderer.Render(spec, node.Name))],
                 ports: [],
-                volumes: [new VolumeMount(volume, "/var/lib/mysql")]));
+                volumes: [new VolumeMount(volume, "/var/lib/mysql")]) with { SqlAliases = DatabaseAliases(db, node.Name) });
         }
 
         foreach (var web in spec.Web.Nodes)
@@ -100,23 +136,29 @@ public static class DesiredStackBuilder
             var env = ImmutableSortedDictionary<string, string>.Empty
                 .Add("HAPORTAL_NODE_NAME", web.Name)
                 .Add("HAPORTAL_TOPOLOGY", spec.Name);
+            // Writes to whichever node holds the writer alias, reads spread over the replicas: the aliases move, the
+            // connection strings (and so the web containers) stay.
             var secretEnv = ImmutableSortedDictionary<string, string>.Empty
-                .Add("ConnectionStrings__App",
-                    $"Server={primary.Name};Port=3306;Database={db.AppSchema};User ID={db.AppUser};Password={secrets.AppPassword}");
+                .Add("ConnectionStrings__App", AppConnectionString(db, WriterAlias, secrets))
+                .Add("ConnectionStrings__AppRead", AppConnectionString(db, ReaderAlias, secrets));
             containers.Add(Container(spec, settings, web.Name, NodeRole.Web, settings.WebImage, network, env, secretEnv,
-                files: [], ports: [], volumes: []));
+                files: [], ports: [], volumes: []) with { SqlAliases = [] });
         }
 
         var lb = spec.LoadBalancer;
-        var ports = ImmutableArray.Create(new PublishedPort(StackConfig.LoadBalancerPort, settings.PublishAddress, lb.PublishPort));
-        if (lb.Stats.Enabled) ports = ports.Add(new PublishedPort(StackConfig.StatsPort, "127.0.0.1", lb.Stats.PublishPort));
+        // haproxy.cfg binds the published port numbers inside the container too, so each maps to itself.
+        var ports = ImmutableArray.Create(new PublishedPort(lb.PublishPort, settings.PublishAddress, lb.PublishPort));
+        if (lb.Stats.Enabled) ports = ports.Add(new PublishedPort(lb.Stats.PublishPort, "127.0.0.1", lb.Stats.PublishPort));
         containers.Add(Container(spec, settings, LoadBalancerNode, NodeRole.LoadBalancer, settings.LoadBalancerImage, network,
             ImmutableSortedDictionary<string, string>.Empty, ImmutableSortedDictionary<string, string>.Empty,
-            files: [new ContainerFile("/etc/haproxy/haproxy.cfg", StackConfig.HaproxyCfg(spec))],
+            files: [new ContainerFile(HaproxyCfgPath, Rendering.HaproxyRenderer.Render(spec))],
             ports, volumes: []));
 
-        return new DesiredStack(spec, network, volumes.ToImmutable(), containers.ToImmutable());
+        return new DesiredStack(spec, network, sqlNetwork, volumes.ToImmutable(), containers.ToImmutable());
     }
+
+    private static string AppConnectionString(DatabaseSpec db, string host, StackSecrets secrets) =>
+        $"Server={host};Port=3306;Database={db.AppSchema};User ID={db.AppUser};Password={secrets.AppPassword}";
 
     /// <summary>Why this topology cannot be deployed by this version, one line per reason; empty when it can.</summary>
     public static ImmutableArray<string> Unsupported(TopologySpec spec)
@@ -128,6 +170,7 @@ public static class DesiredStackBuilder
             problems.Add($"database.flavor: only mariadb is deployed so far, not {spec.Database.Flavor}.");
         if (spec.Database.Primary is null)
             problems.Add("database.primary: a deploy needs a primary database.");
+        problems.AddRange(Rendering.MyCnfRenderer.ServerIdClashes(spec.Database).Select(p => "database: " + p));
         return problems.ToImmutable();
     }
 

@@ -25,6 +25,8 @@ internal sealed class NodeReadiness(
             case NodeRole.Primary:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
                 await RunSqlAsync("create users and schema", PrimaryBootstrapSql(), ct).ConfigureAwait(false);
+                // Every database boots read-only (my.cnf names no role); the bootstrap makes this one the writer.
+                await RunSqlAsync("open the primary for writes", "SET GLOBAL read_only = OFF;", ct).ConfigureAwait(false);
                 break;
             case NodeRole.Replica:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
@@ -34,7 +36,7 @@ internal sealed class NodeReadiness(
             case NodeRole.Web:
                 await UntilAsync("answer GET /health", async t =>
                 {
-                    var (status, body) = await HttpGetAsync(StackConfig.WebPort, "/health", t).ConfigureAwait(false);
+                    var (status, body) = await HttpGetAsync(Rendering.StackPorts.WebNode, "/health", t).ConfigureAwait(false);
                     return (status == 200, Describe(status, body));
                 }, ct).ConfigureAwait(false);
                 break;
@@ -125,18 +127,18 @@ internal sealed class NodeReadiness(
         var lb = Spec.LoadBalancer;
         await UntilAsync($"answer GET {lb.HealthCheck.Path} through a web node", async t =>
         {
-            var (status, body) = await HttpGetAsync(StackConfig.LoadBalancerPort, lb.HealthCheck.Path, t).ConfigureAwait(false);
+            var (status, body) = await HttpGetAsync(lb.PublishPort, lb.HealthCheck.Path, t).ConfigureAwait(false);
             return (status == 200, Describe(status, body));
         }, ct).ConfigureAwait(false);
         if (!lb.Stats.Enabled) return;
         var servers = stack.Containers.Where(c => c.Role == NodeRole.Web).Select(c => c.Node).ToHashSet();
         await UntilAsync("see every web node UP", async t =>
         {
-            var (status, body) = await HttpGetAsync(StackConfig.StatsPort, "/;csv", t).ConfigureAwait(false);
+            var (status, body) = await HttpGetAsync(lb.Stats.PublishPort, "/stats;csv", t).ConfigureAwait(false);
             if (status != 200) return (false, $"stats HTTP {status}");
             var states = body.Split('\n')
                 .Select(l => l.Split(','))
-                .Where(f => f.Length > 17 && f[0] == "web_nodes" && servers.Contains(f[1]))
+                .Where(f => f.Length > 17 && f[0] == Rendering.HaproxyRenderer.BackendName && servers.Contains(f[1]))
                 .ToDictionary(f => f[1], f => f[17]);
             var down = servers.Where(s => states.GetValueOrDefault(s) != "UP").Order(StringComparer.Ordinal).ToList();
             return (down.Count == 0, down.Count == 0 ? "" : $"not UP yet: {string.Join(", ", down.Select(d => $"{d} ({states.GetValueOrDefault(d, "missing")})"))}");

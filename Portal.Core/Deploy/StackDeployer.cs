@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using HaPortal.Core.Docker;
 using HaPortal.Core.Topology;
+using Microsoft.Extensions.Logging;
 
 namespace HaPortal.Core.Deploy;
 
@@ -19,7 +20,7 @@ public sealed record StackStatus(string Topology, ImmutableArray<NodeStatus> Nod
 /// Plan, apply, destroy and status of topologies on one engine: reads what is there, builds what
 /// should be, and hands the difference to <see cref="DeployExecutor"/>. Singleton; thread-safe.
 /// </summary>
-public sealed class StackDeployer(IContainerEngine engine, DeploySettings settings, TimeProvider time)
+public sealed class StackDeployer(IContainerEngine engine, DeploySettings settings, TimeProvider time, ILogger<StackDeployer>? logger = null)
 {
     public IContainerEngine Engine => engine;
 
@@ -29,7 +30,7 @@ public sealed class StackDeployer(IContainerEngine engine, DeploySettings settin
         var unsupported = DesiredStackBuilder.Unsupported(spec);
         if (!unsupported.IsEmpty) return new PreparedDeploy(new DeployPlan(spec.Name, [], unsupported), null);
 
-        var observed = await engine.ObserveAsync(spec.Name, ct).ConfigureAwait(false);
+        var observed = await WithInstalledConfigAsync(await engine.ObserveAsync(spec.Name, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
         var secrets = await SecretsAsync(observed, ct).ConfigureAwait(false);
         var desired = DesiredStackBuilder.Build(spec, settings, secrets);
         var imageIds = new Dictionary<string, string?>();
@@ -39,13 +40,13 @@ public sealed class StackDeployer(IContainerEngine engine, DeploySettings settin
     }
 
     public IAsyncEnumerable<DeployProgress> ApplyAsync(PreparedDeploy prepared, CancellationToken ct) =>
-        new DeployExecutor(engine, settings, time).RunAsync(prepared.Plan, prepared.Desired, ct);
+        new DeployExecutor(engine, settings, time, logger).RunAsync(prepared.Plan, prepared.Desired, ct);
 
     public async Task<DeployPlan> PlanDestroyAsync(string topology, bool includeVolumes, CancellationToken ct) =>
         DeployPlanner.PlanDestroy(await engine.ObserveAsync(topology, ct).ConfigureAwait(false), includeVolumes);
 
     public IAsyncEnumerable<DeployProgress> DestroyAsync(DeployPlan destroyPlan, CancellationToken ct) =>
-        new DeployExecutor(engine, settings, time).RunAsync(destroyPlan, null, ct);
+        new DeployExecutor(engine, settings, time, logger).RunAsync(destroyPlan, null, ct);
 
     public async Task<StackStatus> StatusAsync(string topology, CancellationToken ct)
     {
@@ -60,10 +61,30 @@ public sealed class StackDeployer(IContainerEngine engine, DeploySettings settin
             [.. observed.Networks.Select(n => n.Name)], [.. observed.Volumes.Select(v => v.Name)]);
     }
 
+    /// <summary>A running load balancer that was reloaded in place reports the config it now has, not the one it was created with.</summary>
+    private async Task<ObservedStack> WithInstalledConfigAsync(ObservedStack observed, CancellationToken ct)
+    {
+        var lbRole = DesiredStackBuilder.RoleLabel(NodeRole.LoadBalancer);
+        var containers = ImmutableArray.CreateBuilder<EngineContainer>(observed.Containers.Length);
+        foreach (var c in observed.Containers)
+        {
+            if (c.Role != lbRole || !c.IsRunning)
+            {
+                containers.Add(c);
+                continue;
+            }
+            var installed = await engine.ExecAsync(c.Id, ["cat", DesiredStackBuilder.InstalledConfigHashPath], ct).ConfigureAwait(false);
+            containers.Add(installed.Succeeded && installed.Stdout.Trim() is { Length: > 0 } hash
+                ? c with { Labels = c.Labels.SetItem(EngineLabels.ConfigHash, hash) }
+                : c);
+        }
+        return observed with { Containers = containers.MoveToImmutable() };
+    }
+
     private async Task<StackSecrets> SecretsAsync(ObservedStack observed, CancellationToken ct)
     {
         // Until secrets are stored encrypted with the topology, the running primary is where they live.
-        var primary = observed.Containers.FirstOrDefault(c => c.Role == DesiredStackBuilder.RoleLabel(NodeRole.Primary));
+        var primary = observed.Containers.FirstOrDefault(c => c.Role is DesiredStackBuilder.DatabaseRoleLabel or "primary");
         if (primary is null) return StackSecrets.Generate();
         var env = await engine.ReadEnvironmentAsync(primary.Id, StackSecrets.Variables, ct).ConfigureAwait(false);
         return StackSecrets.FromEnvironment(env) ?? StackSecrets.Generate();

@@ -40,9 +40,18 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
         var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }, ct).ConfigureAwait(false);
         var networks = await _client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }, ct).ConfigureAwait(false);
         var volumes = await _client.Volumes.ListAsync(new VolumesListParameters { Filters = filter }, ct).ConfigureAwait(false);
+        var observed = new List<EngineContainer>(containers.Count);
+        foreach (var c in containers)
+        {
+            // The list's network settings carry no aliases; inspect has them (also for created, never-started containers).
+            var inspect = await _client.Containers.InspectContainerAsync(c.ID, ct).ConfigureAwait(false);
+            var joined = (inspect.NetworkSettings?.Networks ?? new Dictionary<string, EndpointSettings>())
+                .ToImmutableDictionary(n => n.Key, n => (n.Value.Aliases ?? []).ToImmutableArray());
+            observed.Add(ToContainer(c) with { Networks = joined });
+        }
         return new ObservedStack(
             topology,
-            [.. containers.Select(ToContainer).OrderBy(c => c.Name, StringComparer.Ordinal)],
+            [.. observed.OrderBy(c => c.Name, StringComparer.Ordinal)],
             [.. networks.Select(n => new EngineNetwork(n.ID, n.Name, topology)).OrderBy(n => n.Name, StringComparer.Ordinal)],
             [.. (volumes.Volumes ?? []).Select(v => new EngineVolume(v.Name, topology, LabelOf(v.Labels, EngineLabels.Node)))
                 .OrderBy(v => v.Name, StringComparer.Ordinal)]);
@@ -157,6 +166,26 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
             }
             tar.Position = 0;
             await _client.Containers.ExtractArchiveToContainerAsync(containerId, new ContainerPathStatParameters { Path = "/" }, tar, ct).ConfigureAwait(false);
+            return true;
+        });
+
+    public Task ConnectNetworkAsync(string network, string containerId, IReadOnlyList<string> aliases, CancellationToken ct) =>
+        Guard($"connect container {Short(containerId)} to network '{network}'{(aliases.Count == 0 ? "" : $" as {string.Join(", ", aliases)}")}", async () =>
+        {
+            await _client.Networks.ConnectNetworkAsync(network, new NetworkConnectParameters
+            {
+                Container = containerId,
+                EndpointConfig = new EndpointSettings { Aliases = [.. aliases] },
+            }, ct).ConfigureAwait(false);
+            return true;
+        });
+
+    public Task DisconnectNetworkAsync(string network, string containerId, CancellationToken ct) =>
+        Guard($"disconnect container {Short(containerId)} from network '{network}'", async () =>
+        {
+            var inspect = await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false);
+            if (inspect.NetworkSettings?.Networks?.ContainsKey(network) != true) return true;
+            await _client.Networks.DisconnectNetworkAsync(network, new NetworkDisconnectParameters { Container = containerId, Force = true }, ct).ConfigureAwait(false);
             return true;
         });
 

@@ -19,7 +19,10 @@ public static class EngineLabels
     public const string SettingsHash = "haportal.settings-hash";
 }
 
-/// <summary>A container the engine reports with the portal's labels.</summary>
+/// <summary>
+/// A container the engine reports with the portal's labels. <see cref="Networks"/>: network name → the aliases the
+/// container has there (as the engine reports them, which includes its short id); empty when not known.
+/// </summary>
 public sealed record EngineContainer(
     string Id,
     string Name,
@@ -29,10 +32,13 @@ public sealed record EngineContainer(
     string Image,
     string ImageId,
     string State,
-    ImmutableDictionary<string, string> Labels)
+    ImmutableDictionary<string, string> Labels,
+    ImmutableDictionary<string, ImmutableArray<string>>? Networks = null)
 {
     public bool IsRunning => State == "running";
     public string? Label(string key) => Labels.GetValueOrDefault(key);
+
+    public ImmutableDictionary<string, ImmutableArray<string>> NetworkAliases => Networks ?? ImmutableDictionary<string, ImmutableArray<string>>.Empty;
 }
 
 public sealed record EngineNetwork(string Id, string Name, string Topology);

@@ -35,6 +35,15 @@ public interface IContainerEngine
     /// <summary>Writes files into a container, created or running, as one tar through the archive API.</summary>
     Task PutFilesAsync(string containerId, IReadOnlyList<ContainerFile> files, CancellationToken ct);
 
+    /// <summary>
+    /// Joins a container (created or running) to a further network with these DNS aliases. Docker resolves an alias
+    /// shared by several containers round-robin. API 1.41 takes only one network at create, hence this call.
+    /// </summary>
+    Task ConnectNetworkAsync(string network, string containerId, IReadOnlyList<string> aliases, CancellationToken ct);
+
+    /// <summary>Takes a container off a network (its aliases there go with it); a container not on it is fine.</summary>
+    Task DisconnectNetworkAsync(string network, string containerId, CancellationToken ct);
+
     Task StartContainerAsync(string containerId, CancellationToken ct);
 
     Task StopContainerAsync(string containerId, TimeSpan grace, CancellationToken ct);

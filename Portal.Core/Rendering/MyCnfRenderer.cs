@@ -9,14 +9,39 @@ public static class MyCnfRenderer
     /// <summary>Milliseconds the primary waits for a semi-sync acknowledgement before falling back to async.</summary>
     public const int SemiSyncTimeoutMs = 10000;
 
-    /// <summary>server_id of every database node: the primary 1, replicas 2..n in the order of the topology.</summary>
+    /// <summary>
+    /// server_id of every database node, derived from its name alone (<see cref="ServerId"/>): a switchover or
+    /// failover changes roles, never a node's file, so no database is recreated for it.
+    /// </summary>
     public static IReadOnlyDictionary<string, int> ServerIds(DatabaseSpec db)
     {
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (db.Primary is { } primary) ids[primary.Name] = 1;
-        for (var i = 0; i < db.Replicas.Length; i++) ids[db.Replicas[i].Name] = i + 2;
+        if (db.Primary is { } primary) ids[primary.Name] = ServerId(primary.Name);
+        foreach (var replica in db.Replicas) ids[replica.Name] = ServerId(replica.Name);
         return ids;
     }
+
+    /// <summary>
+    /// A server_id (1 … 2^31−1) from the node name with FNV-1a: the same on every render and machine, and distinct
+    /// for distinct names but for a one-in-two-billion clash, which <see cref="ServerIdClashes"/> reports.
+    /// </summary>
+    public static int ServerId(string nodeName)
+    {
+        var hash = 2166136261u;
+        foreach (var octet in Encoding.UTF8.GetBytes(nodeName))
+        {
+            hash ^= octet;
+            hash *= 16777619u;
+        }
+        return (int)(hash % int.MaxValue) + 1;
+    }
+
+    /// <summary>Pairs of database nodes whose names give the same server_id (replication would break): one line each.</summary>
+    public static IEnumerable<string> ServerIdClashes(DatabaseSpec db) =>
+        ((IEnumerable<DbNodeSpec>)(db.Primary is { } p ? [p] : [])).Concat(db.Replicas)
+            .GroupBy(n => ServerId(n.Name))
+            .Where(g => g.Count() > 1)
+            .Select(g => $"database nodes {string.Join(", ", g.Select(n => $"'{n.Name}'"))} get the same server_id {g.Key}; rename one of them.");
 
     /// <summary>my.cnf of one node; <paramref name="nodeName"/> must be the primary or a replica of the spec.</summary>
     public static string Render(TopologySpec spec, string nodeName)
@@ -24,10 +49,10 @@ public static class MyCnfRenderer
         var db = spec.Database;
         if (!ServerIds(db).TryGetValue(nodeName, out var serverId))
             throw new ArgumentException($"'{nodeName}' is not a database node of topology '{spec.Name}'.", nameof(nodeName));
-        var isPrimary = db.Primary?.Name == nodeName;
         var mysql = db.Flavor == DatabaseFlavor.MySql;
         var b = new StringBuilder();
-        b.AppendLine($"# my.cnf for {nodeName} ({(isPrimary ? "primary" : "replica")}) of topology '{spec.Name}', rendered by HaPortal.");
+        // No role in here: the file must stay the same when a switchover or failover changes the node's role.
+        b.AppendLine($"# my.cnf for database node {nodeName} of topology '{spec.Name}', rendered by HaPortal.");
         b.AppendLine($"# Flavor {(mysql ? "MySQL" : "MariaDB")} {db.Version}.");
         b.AppendLine("[mysqld]");
         b.AppendLine($"server_id = {serverId}");
@@ -57,9 +82,10 @@ public static class MyCnfRenderer
             b.AppendLine("gtid_strict_mode = ON");
             b.AppendLine("relay_log_recovery = ON");
         }
-        // ProxySQL's read_only monitor puts the node with read_only=OFF in the writer hostgroup. The file follows
-        // the spec's roles, so after a switchover or failover the portal re-renders it before the old primary restarts.
-        b.AppendLine($"read_only = {(isPrimary ? "OFF" : "ON")}");
+        // Every node boots read-only, whatever its role: ProxySQL's read_only monitor puts only the node with
+        // read_only=OFF in the writer hostgroup, and a restarted old primary must not take writes beside a promoted
+        // replica. The deploy's primary bootstrap (and a switchover or failover) turns it OFF on the one writer.
+        b.AppendLine("read_only = ON");
         if (db.SemiSync)
         {
             b.AppendLine();

@@ -58,7 +58,7 @@ public sealed class DeployCommandTests : IDisposable
         var steps = json.RootElement.GetProperty("steps").EnumerateArray()
             .Select(s => $"{s.GetProperty("action").GetString()} {s.GetProperty("object").GetString()} {s.GetProperty("name").GetString()}")
             .ToArray();
-        Assert.Equal([$"create network haportal-{name}", $"create volume {name}-db1-data", $"create container {name}-db1",
+        Assert.Equal([$"create network haportal-{name}", $"create network haportal-{name}-sql", $"create volume {name}-db1-data", $"create container {name}-db1",
             $"create container {name}-web1", $"create container {name}-lb"], steps);
         Assert.DoesNotContain("Password", plan.Out, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(0, status.ExitCode);

@@ -47,7 +47,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
             {
                 squatter.Start();
                 var prepared = await deployer.PlanAsync(spec, ct);
-                Assert.Equal(8, prepared.Plan.Steps.Length);
+                Assert.Equal(9, prepared.Plan.Steps.Length);
                 var clock = Stopwatch.StartNew();
                 events.AddRange(await RunAsync(deployer.ApplyAsync(prepared, ct)));
                 output.WriteLine($"apply until the load balancer took {clock.Elapsed.TotalSeconds:0.0} s");
@@ -57,7 +57,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
             Assert.Equal("lb", failed.Step!.Node);
             Assert.Contains($"Step 'create container {spec.Name}-lb' on node 'lb' failed", failed.Message);
             Assert.Contains("address already in use", failed.Message);
-            Assert.Equal(7, failed.Done.Length);
+            Assert.Equal(8, failed.Done.Length);
 
             // Applying again continues from what is there: only the load balancer is left to do.
             var resumed = await deployer.PlanAsync(spec, ct);
@@ -75,9 +75,23 @@ public class DeployEndToEndTests(ITestOutputHelper output)
             await BothWebNodesAnswerThroughThePublishedPort(port, ct);
             await StickyCookiePinsTheClientToOneNode(port, statsPort, ct);
             await WritesOnThePrimaryReachTheReplica(engine, spec.Name, ct);
+            await ACommentPostedThroughTheLoadBalancerIsOnTheReplica(engine, spec.Name, port, ct);
 
             var again = await deployer.PlanAsync(spec, ct);
             Assert.True(again.Plan.IsEmpty, string.Join("; ", again.Plan.Steps));
+
+            // A third web node: created, and the load balancer reloads its haproxy.cfg in place (same container).
+            var lbBefore = (await engine.ObserveAsync(spec.Name, ct)).Containers.Single(c => c.Node == "lb").Id;
+            var grown = spec with { Web = spec.Web with { Nodes = [.. spec.Web.Nodes, new WebNodeSpec { Name = "web3" }] } };
+            var grow = await deployer.PlanAsync(grown, ct);
+            Assert.Equal([$"create container {spec.Name}-web3", $"reload container {spec.Name}-lb (haproxy.cfg changed)"],
+                grow.Plan.Steps.Select(s => s.ToString()));
+            var grew = await RunAsync(deployer.ApplyAsync(grow, ct));
+            Assert.True(grew[^1].Kind == DeployEventKind.Completed, grew[^1].Message);
+            Assert.Equal(lbBefore, (await engine.ObserveAsync(spec.Name, ct)).Containers.Single(c => c.Node == "lb").Id);
+            await EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2", "web3"], ct);
+            var settled = await deployer.PlanAsync(grown, ct);
+            Assert.True(settled.Plan.IsEmpty, string.Join("; ", settled.Plan.Steps));
         }
         finally
         {
@@ -100,19 +114,22 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         return events;
     }
 
-    private static async Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct)
+    private static Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct) =>
+        EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2"], ct);
+
+    private static async Task EveryWebNodeAnswersThroughThePublishedPort(int port, string[] nodes, CancellationToken ct)
     {
         // No cookie jar: every request is a new client, so round robin spreads them and HAProxy names the server each time.
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         var servers = new HashSet<string>();
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 3 * nodes.Length; i++)
         {
             using var response = await http.GetAsync("/health", ct);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("ok", await response.Content.ReadAsStringAsync(ct));
             servers.Add(ServerCookie(response) ?? "(none)");
         }
-        Assert.Equal(["web1", "web2"], servers.Order());
+        Assert.Equal(nodes, servers.Order());
     }
 
     private static async Task StickyCookiePinsTheClientToOneNode(int port, int statsPort, CancellationToken ct)
@@ -162,6 +179,43 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         Assert.Equal("1", readOnly.Stdout.Trim());
     }
 
+    /// <summary>
+    /// The real form, as a browser posts it: the post page through the published port (the sticky cookie pins the
+    /// client, so the antiforgery cookie and token are checked on the node that issued them), then the comment.
+    /// </summary>
+    private static async Task ACommentPostedThroughTheLoadBalancerIsOnTheReplica(IContainerEngine engine, string topology, int port, CancellationToken ct)
+    {
+        using var browser = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var home = await browser.GetStringAsync("/", ct);
+        var postId = System.Text.RegularExpressions.Regex.Match(home, "href=\"/posts/(\\d+)\"").Groups[1].Value;
+        Assert.NotEqual("", postId);
+        var page = await browser.GetStringAsync($"/posts/{postId}", ct);
+        var token = System.Text.RegularExpressions.Regex.Match(page, "<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]+)\"");
+        Assert.True(token.Success, "the post page has no antiforgery field");
+        var body = $"deploy e2e comment {Guid.NewGuid():N}";
+
+        using var posted = await browser.PostAsync($"/posts/{postId}/comments", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [token.Groups[1].Value] = token.Groups[2].Value,
+            ["author"] = "deploy-core e2e",
+            ["body"] = body,
+        }), ct);
+        Assert.True(posted.StatusCode == HttpStatusCode.Redirect, $"HTTP {(int)posted.StatusCode}: {await posted.Content.ReadAsStringAsync(ct)}");
+
+        var replica = DesiredStackBuilder.ContainerName(topology, "db2");
+        var deadline = Stopwatch.StartNew();
+        ExecResult read;
+        do
+        {
+            read = await engine.ExecAsync(replica, ["mariadb", "--batch", "--skip-column-names", "-e",
+                $"SELECT CONCAT(post_id, ' ', author) FROM blog.comments WHERE body = '{body}'"], ct);
+            if (read.Succeeded && read.Stdout.Trim().Length > 0) break;
+            await Task.Delay(200, ct);
+        } while (deadline.Elapsed < TimeSpan.FromSeconds(20));
+        Assert.Equal($"{postId} deploy-core e2e", read.Stdout.Trim());
+    }
+
     private static string? ServerCookie(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Set-Cookie", out var cookies)
             ? cookies.Select(c => c.Split(';')[0].Split('=', 2)).Where(kv => kv[0] == "SERVERID").Select(kv => kv[1]).FirstOrDefault()
@@ -170,9 +224,9 @@ public class DeployEndToEndTests(ITestOutputHelper output)
     /// <summary>Total sessions per web node (stot) from HAProxy's CSV stats on the loopback-published stats port.</summary>
     private static async Task<Dictionary<string, long>> SessionsPerServer(HttpClient stats, CancellationToken ct)
     {
-        var csv = await stats.GetStringAsync("/;csv", ct);
+        var csv = await stats.GetStringAsync("/stats;csv", ct);
         return csv.Split('\n').Select(l => l.Split(','))
-            .Where(f => f.Length > 7 && f[0] == "web_nodes" && f[1] is "web1" or "web2")
+            .Where(f => f.Length > 7 && f[0] == "web" && f[1] is "web1" or "web2")
             .ToDictionary(f => f[1], f => long.Parse(f[7], System.Globalization.CultureInfo.InvariantCulture));
     }
 }

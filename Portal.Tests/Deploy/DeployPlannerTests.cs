@@ -32,11 +32,14 @@ public class DeployPlannerTests
         new(desired.Topology,
             [.. desired.Containers.Select(c =>
             {
+                var networks = ImmutableDictionary<string, ImmutableArray<string>>.Empty.Add(desired.Network, [c.Node, $"id-{c.Node}"]);
+                // The engine lists the container's short id among its aliases too.
+                if (c.SqlAliases is { } aliases) networks = networks.Add(desired.SqlNetwork, [.. aliases, $"id-{c.Node}"]);
                 var container = new EngineContainer($"id-{c.Node}", c.Definition.Name, desired.Topology, c.Node,
-                    c.Definition.Labels[EngineLabels.Role], c.Definition.Image, ImageId, "running", c.Definition.Labels);
+                    c.Definition.Labels[EngineLabels.Role], c.Definition.Image, ImageId, "running", c.Definition.Labels, networks);
                 return edit is null ? container : edit(c, container);
             })],
-            [new EngineNetwork("net-id", desired.Network, desired.Topology)],
+            [new EngineNetwork("net-id", desired.Network, desired.Topology), new EngineNetwork("sql-net-id", desired.SqlNetwork, desired.Topology)],
             [.. desired.Volumes.Select(v => new EngineVolume(v.Name, desired.Topology, v.Node))]);
 
     [Fact]
@@ -49,13 +52,13 @@ public class DeployPlannerTests
         Assert.True(plan.CanApply);
         Assert.Equal(
             [
-                "create network haportal-t1", "create volume t1-db1-data", "create volume t1-db2-data",
+                "create network haportal-t1", "create network haportal-t1-sql", "create volume t1-db1-data", "create volume t1-db2-data",
                 "create container t1-db1", "create container t1-db2", "create container t1-web1", "create container t1-web2",
                 "create container t1-lb",
             ],
             plan.Steps.Select(s => s.ToString()));
         // Web nodes share a group (parallel); each tier is its own group, in dependency order.
-        Assert.Equal([0, 0, 0, 1, 2, 4, 4, 5], plan.Steps.Select(s => s.Group));
+        Assert.Equal([0, 0, 0, 0, 1, 2, 4, 4, 5], plan.Steps.Select(s => s.Group));
     }
 
     [Fact]
@@ -73,7 +76,7 @@ public class DeployPlannerTests
         // what changed,            node whose container is recreated, reason given
         { "image rebuilt",          "web1", "image haportal/web:dev was rebuilt" },
         { "image renamed",          "db2",  "image changed: haportal/mariadb:old → haportal/mariadb:dev" },
-        { "config edited",          "lb",   "config changed" },
+        { "config edited",          "db1",  "config changed" },
         { "settings edited",        "web2", "settings changed" },
         { "container exited",       "db1",  "container is exited" },
     };
@@ -109,9 +112,34 @@ public class DeployPlannerTests
 
         var plan = DeployPlanner.Plan(after, Deployed(before), ImagesPresent(after));
 
-        Assert.Equal(["recreate container t1-lb (config changed)", "remove container t1-web2 (not in the topology)"],
+        Assert.Equal(["reload container t1-lb (haproxy.cfg changed)", "remove container t1-web2 (not in the topology)"],
             plan.Steps.Select(s => s.ToString()));
         Assert.True(plan.Steps[0].Group < plan.Steps[1].Group);
+    }
+
+    [Fact]
+    public void Plan_WebNodeAdded_CreatesItThenReloadsTheLoadBalancerInPlace()
+    {
+        var before = Desired(Spec("web1"));
+        var after = Desired(TwoWebNodes);
+
+        var plan = DeployPlanner.Plan(after, Deployed(before), ImagesPresent(after));
+
+        Assert.Equal(["create container t1-web2", "reload container t1-lb (haproxy.cfg changed)"], plan.Steps.Select(s => s.ToString()));
+        Assert.Equal("id-lb", plan.Steps[1].ObservedId);
+        Assert.True(plan.Steps[0].Group < plan.Steps[1].Group);
+    }
+
+    [Fact]
+    public void Plan_LoadBalancerConfigChangedButStopped_IsRecreatedNotReloaded()
+    {
+        var before = Desired(Spec("web1"));
+        var after = Desired(TwoWebNodes);
+        var observed = Deployed(before, (want, have) => want.Node == "lb" ? have with { State = "exited" } : have);
+
+        var step = DeployPlanner.Plan(after, observed, ImagesPresent(after)).Steps.Single(s => s.Node == "lb");
+
+        Assert.Equal((PlanAction.Recreate, "config changed"), (step.Action, step.Reason));
     }
 
     [Fact]
@@ -128,6 +156,56 @@ public class DeployPlannerTests
     }
 
     [Fact]
+    public void Plan_WriterAliasOnTheWrongNode_MovesAliasesWithoutRecreatingAnything()
+    {
+        var desired = Desired(TwoWebNodes);
+        // As if the stored topology said db2 is primary while db1 still holds the writer alias (or the reverse).
+        var observed = Deployed(desired, (want, have) => want.Node switch
+        {
+            "db1" => have with { Networks = have.NetworkAliases.SetItem(desired.SqlNetwork, [DesiredStackBuilder.ReaderAlias, "id-db1"]) },
+            "db2" => have with { Networks = have.NetworkAliases.SetItem(desired.SqlNetwork, [DesiredStackBuilder.WriterAlias, "id-db2"]) },
+            "web2" => have with { Networks = have.NetworkAliases.Remove(desired.SqlNetwork) },
+            _ => have,
+        });
+
+        var plan = DeployPlanner.Plan(desired, observed, ImagesPresent(desired));
+
+        Assert.Equal(
+            [
+                "connect container t1-db1 (aliases on haportal-t1-sql: db-reader → db-writer)",
+                "connect container t1-db2 (aliases on haportal-t1-sql: db-writer → db-reader)",
+                "connect container t1-web2 (join haportal-t1-sql)",
+            ],
+            plan.Steps.Select(s => s.ToString()));
+        Assert.All(plan.Steps, s => Assert.Equal($"id-{s.Node}", s.ObservedId));
+    }
+
+    [Fact]
+    public void Plan_AfterFailover_StoredTopologyNamesTheNewPrimary_RecreatesNothingAndIsEmptyOnceTheAliasMoved()
+    {
+        var before = Desired(TwoWebNodes);
+        var failedOver = Desired(TwoWebNodes with
+        {
+            Database = TwoWebNodes.Database with { Primary = TwoWebNodes.Database.Replicas[0], Replicas = [TwoWebNodes.Database.Primary!] },
+        });
+        var deployed = Deployed(before);
+
+        // Before the routing switch moved the alias: only alias moves, no container recreated.
+        var plan = DeployPlanner.Plan(failedOver, deployed, ImagesPresent(failedOver));
+        Assert.Equal([PlanAction.Connect, PlanAction.Connect], plan.Steps.Select(s => s.Action));
+        Assert.Equal(["db1", "db2"], plan.Steps.Select(s => s.Node).Order());
+
+        // After it (what the routing switch leaves behind): nothing at all.
+        var moved = Deployed(before, (want, have) => want.Node switch
+        {
+            "db1" => have with { Networks = have.NetworkAliases.SetItem(before.SqlNetwork, [DesiredStackBuilder.ReaderAlias, "id-db1"]) },
+            "db2" => have with { Networks = have.NetworkAliases.SetItem(before.SqlNetwork, [DesiredStackBuilder.WriterAlias, "id-db2"]) },
+            _ => have,
+        });
+        Assert.True(DeployPlanner.Plan(failedOver, moved, ImagesPresent(failedOver)).IsEmpty);
+    }
+
+    [Fact]
     public void Plan_ImageMissing_IsRefusedNamingTheImage()
     {
         var desired = Desired(TwoWebNodes);
@@ -141,8 +219,8 @@ public class DeployPlannerTests
     }
 
     [Theory]
-    [InlineData(false, new[] { "remove container t1-lb", "remove container t1-web1", "remove container t1-web2", "remove container t1-db2", "remove container t1-db1", "remove network haportal-t1" })]
-    [InlineData(true, new[] { "remove container t1-lb", "remove container t1-web1", "remove container t1-web2", "remove container t1-db2", "remove container t1-db1", "remove network haportal-t1", "remove volume t1-db1-data", "remove volume t1-db2-data" })]
+    [InlineData(false, new[] { "remove container t1-lb", "remove container t1-web1", "remove container t1-web2", "remove container t1-db1", "remove container t1-db2", "remove network haportal-t1", "remove network haportal-t1-sql" })]
+    [InlineData(true, new[] { "remove container t1-lb", "remove container t1-web1", "remove container t1-web2", "remove container t1-db1", "remove container t1-db2", "remove network haportal-t1", "remove network haportal-t1-sql", "remove volume t1-db1-data", "remove volume t1-db2-data" })]
     public void PlanDestroy_RemovesLoadBalancerFirstAndVolumesOnlyWhenAsked(bool volumes, string[] expected)
     {
         var plan = DeployPlanner.PlanDestroy(Deployed(Desired(TwoWebNodes)), volumes);

@@ -29,7 +29,7 @@ public class DesiredStackTests
             Assert.Equal(c.ConfigHash, c.Definition.Labels[EngineLabels.ConfigHash]);
             Assert.Equal(c.SettingsHash, c.Definition.Labels[EngineLabels.SettingsHash]);
         });
-        Assert.Equal(["primary", "replica", "web", "web", "load-balancer"], stack.Containers.Select(c => c.Definition.Labels[EngineLabels.Role]));
+        Assert.Equal(["database", "database", "web", "web", "load-balancer"], stack.Containers.Select(c => c.Definition.Labels[EngineLabels.Role]));
     }
 
     [Fact]
@@ -43,7 +43,35 @@ public class DesiredStackTests
         var web = stack.Containers.Single(c => c.Node == "web1");
         Assert.Contains("Password=app-secret", web.Definition.SecretEnvironment["ConnectionStrings__App"]);
         Assert.Equal("repl-secret", stack.Containers.Single(c => c.Node == "db2").Definition.SecretEnvironment[StackSecrets.ReplicationVariable]);
+        Assert.Equal("app-secret", stack.Containers.Single(c => c.Node == "db2").Definition.SecretEnvironment[StackSecrets.AppVariable]);
         Assert.Equal("StackSecrets { *** }", Secrets.ToString());
+    }
+
+    [Fact]
+    public void Build_WithoutRouter_WebNodesWriteToTheWriterAliasAndReadFromTheReaderAlias()
+    {
+        var stack = DesiredStackBuilder.Build(Spec(), new DeploySettings(), Secrets);
+
+        Assert.Equal("haportal-t1-sql", stack.SqlNetwork);
+        Assert.Equal(["haportal-t1", "haportal-t1-sql"], stack.Networks);
+        var aliases = stack.Containers.ToDictionary(c => c.Node, c => c.SqlAliases);
+        Assert.Equal(["db-writer"], aliases["db1"]!.Value);
+        Assert.Equal(["db-reader"], aliases["db2"]!.Value);
+        Assert.Empty(aliases["web1"]!.Value);
+        Assert.Null(aliases["lb"]);
+        var web = stack.Containers.Single(c => c.Node == "web1").Definition.SecretEnvironment;
+        Assert.StartsWith("Server=db-writer;Port=3306;Database=blog;", web["ConnectionStrings__App"]);
+        Assert.StartsWith("Server=db-reader;Port=3306;Database=blog;", web["ConnectionStrings__AppRead"]);
+    }
+
+    [Fact]
+    public void Build_NoReplica_PrimaryAlsoAnswersAsReader()
+    {
+        var spec = Spec() with { Database = Spec().Database with { Replicas = [] } };
+
+        var db1 = DesiredStackBuilder.Build(spec, new DeploySettings(), Secrets).Containers.Single(c => c.Node == "db1");
+
+        Assert.Equal(["db-writer", "db-reader"], db1.SqlAliases!.Value);
     }
 
     [Fact]
@@ -52,7 +80,7 @@ public class DesiredStackTests
         var lb = DesiredStackBuilder.Build(Spec(), new DeploySettings { PublishAddress = "127.0.0.1" }, Secrets)
             .Containers.Single(c => c.Role == NodeRole.LoadBalancer);
 
-        Assert.Equal([new PublishedPort(80, "127.0.0.1", 18080), new PublishedPort(8404, "127.0.0.1", 18404)], lb.Definition.Ports);
+        Assert.Equal([new PublishedPort(18080, "127.0.0.1", 18080), new PublishedPort(18404, "127.0.0.1", 18404)], lb.Definition.Ports);
     }
 
     [Fact]
@@ -68,17 +96,41 @@ public class DesiredStackTests
     }
 
     [Fact]
-    public void Build_MariaDbCnf_GivesDistinctServerIdsAndReadOnlyReplicas()
+    public void Build_DatabaseFiles_AreTheRenderersWithDistinctServerIdsAndEveryNodeReadOnly()
     {
-        var files = DesiredStackBuilder.Build(Spec(), new DeploySettings(), Secrets)
-            .Containers.Where(c => c.Role is NodeRole.Primary or NodeRole.Replica)
-            .ToDictionary(c => c.Node, c => c.Files.Single().Content);
+        var stack = DesiredStackBuilder.Build(Spec(), new DeploySettings(), Secrets);
+        var files = stack.Containers.Where(c => c.Role is NodeRole.Primary or NodeRole.Replica)
+            .ToDictionary(c => c.Node, c => Assert.Single(c.Files));
 
-        Assert.Contains("server-id = 1", files["db1"]);
-        Assert.DoesNotContain("read-only", files["db1"]);
-        Assert.Contains("server-id = 2", files["db2"]);
-        Assert.Contains("read-only = ON", files["db2"]);
-        Assert.All(files.Values, f => Assert.Contains("gtid-strict-mode = ON", f));
+        Assert.All(files.Values, f => Assert.Equal(DesiredStackBuilder.MyCnfPath, f.Path));
+        Assert.Equal(HaPortal.Core.Rendering.MyCnfRenderer.Render(stack.Spec, "db1"), files["db1"].Content);
+        Assert.NotEqual(files["db1"].Content, files["db2"].Content);
+        Assert.All(files.Values, f => Assert.Contains("read_only = ON", f.Content));
+        Assert.Equal(HaPortal.Core.Rendering.HaproxyRenderer.Render(stack.Spec),
+            stack.Containers.Single(c => c.Role == NodeRole.LoadBalancer).Files.Single().Content);
+    }
+
+    [Fact]
+    public void Build_PrimaryAndReplicaSwapped_DatabaseContainersAreIdentical()
+    {
+        var spec = Spec();
+        var swapped = spec with { Database = spec.Database with { Primary = spec.Database.Replicas[0], Replicas = [spec.Database.Primary!] } };
+
+        var before = DesiredStackBuilder.Build(spec, new DeploySettings(), Secrets).Containers.ToDictionary(c => c.Node);
+        var after = DesiredStackBuilder.Build(swapped, new DeploySettings(), Secrets).Containers.ToDictionary(c => c.Node);
+
+        foreach (var node in new[] { "db1", "db2" })
+        {
+            Assert.Equal(before[node].ConfigHash, after[node].ConfigHash);
+            Assert.Equal(before[node].SettingsHash, after[node].SettingsHash);
+            Assert.Equal(before[node].Files, after[node].Files);
+            Assert.Equal(before[node].Definition.Labels.OrderBy(kv => kv.Key), after[node].Definition.Labels.OrderBy(kv => kv.Key));
+            Assert.Equal(before[node].Definition.SecretEnvironment, after[node].Definition.SecretEnvironment);
+        }
+        // Only the sql-network aliases follow the role.
+        Assert.Equal(["db-reader"], after["db1"].SqlAliases!.Value);
+        Assert.Equal(["db-writer"], after["db2"].SqlAliases!.Value);
+        Assert.All(before.Keys, node => Assert.Equal(before[node].SettingsHash, after[node].SettingsHash));
     }
 
     [Fact]

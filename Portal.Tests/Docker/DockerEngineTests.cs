@@ -85,6 +85,75 @@ public class DockerEngineTests
         }
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task ConnectNetwork_WithAliases_ResolvesTheAliasToTheHolderAndMovesWithDisconnect()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var settings = new DeploySettings();
+        var engine = await DockerTestEngine.RequireAsync(settings, ct);
+        var topology = DockerTestEngine.UniqueName("alias");
+        var (network, sql) = (DesiredStackBuilder.NetworkName(topology), DesiredStackBuilder.SqlNetworkName(topology));
+        try
+        {
+            await engine.EnsureNetworkAsync(network, DesiredStackBuilder.NetworkLabels(topology), ct);
+            await engine.EnsureNetworkAsync(sql, DesiredStackBuilder.NetworkLabels(topology), ct);
+            foreach (var node in new[] { "a", "b", "client" })
+            {
+                await engine.CreateContainerAsync(new ContainerDefinition
+                {
+                    Name = $"{topology}-{node}",
+                    Hostname = node,
+                    Image = settings.LoadBalancerImage,
+                    Network = network,
+                    NetworkAliases = [node],
+                    Labels = ImmutableDictionary<string, string>.Empty.Add(EngineLabels.Topology, topology).Add(EngineLabels.Role, "web").Add(EngineLabels.Node, node),
+                    Command = ["sleep", "300"],
+                }, ct);
+                // Joined before start, as the executor does for a new container.
+                await engine.ConnectNetworkAsync(sql, $"{topology}-{node}", node == "a" ? [DesiredStackBuilder.WriterAlias] : [], ct);
+                await engine.StartContainerAsync($"{topology}-{node}", ct);
+            }
+            // Changing a running container's aliases: leave, then join again with the new ones.
+            await engine.DisconnectNetworkAsync(sql, $"{topology}-b", ct);
+            await engine.ConnectNetworkAsync(sql, $"{topology}-b", [DesiredStackBuilder.ReaderAlias], ct);
+
+            var observed = (await engine.ObserveAsync(topology, ct)).Containers.ToDictionary(c => c.Node);
+            Assert.Contains(DesiredStackBuilder.WriterAlias, observed["a"].NetworkAliases[sql]);
+            Assert.Contains(DesiredStackBuilder.ReaderAlias, observed["b"].NetworkAliases[sql]);
+            Assert.Contains("a", observed["a"].NetworkAliases[network]);
+            Assert.Equal(await AddressOn($"{topology}-a"), await Resolve(engine, topology, DesiredStackBuilder.WriterAlias, ct));
+
+            // A failover's move: the writer alias leaves a and lands on b.
+            await engine.DisconnectNetworkAsync(sql, $"{topology}-a", ct);
+            await engine.ConnectNetworkAsync(sql, $"{topology}-a", [DesiredStackBuilder.ReaderAlias], ct);
+            await engine.DisconnectNetworkAsync(sql, $"{topology}-b", ct);
+            await engine.ConnectNetworkAsync(sql, $"{topology}-b", [DesiredStackBuilder.WriterAlias], ct);
+
+            Assert.Equal(await AddressOn($"{topology}-b"), await Resolve(engine, topology, DesiredStackBuilder.WriterAlias, ct));
+            Assert.Equal(await AddressOn($"{topology}-a"), await Resolve(engine, topology, DesiredStackBuilder.ReaderAlias, ct));
+            // Leaving a network the container is not on is not an error.
+            await engine.DisconnectNetworkAsync(sql, $"{topology}-a", ct);
+            await engine.DisconnectNetworkAsync(sql, $"{topology}-a", ct);
+        }
+        finally
+        {
+            var deployer = new StackDeployer(engine, settings, TimeProvider.System);
+            await foreach (var _ in deployer.DestroyAsync(await deployer.PlanDestroyAsync(topology, includeVolumes: true, CancellationToken.None), CancellationToken.None)) { }
+        }
+        Assert.True((await engine.ObserveAsync(topology, ct)).IsEmpty);
+
+        async Task<string> AddressOn(string container) =>
+            (await DockerClients.For(engine.Endpoint).Containers.InspectContainerAsync(container, ct)).NetworkSettings.Networks[sql].IPAddress;
+    }
+
+    /// <summary>The addresses the engine's DNS gives the client container for a name on the sql network (sorted, space separated).</summary>
+    private static async Task<string> Resolve(IContainerEngine engine, string topology, string name, CancellationToken ct)
+    {
+        var r = await engine.ExecAsync($"{topology}-client", ["getent", "ahostsv4", name], ct);
+        Assert.True(r.Succeeded, $"{name} did not resolve: {r.Stderr}");
+        return string.Join(' ', r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]).Distinct().Order());
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task CreateContainer_FromAnAbsentImage_SaysWhichContainerAndImage()
     {

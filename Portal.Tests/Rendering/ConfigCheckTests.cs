@@ -106,7 +106,7 @@ public sealed class ConfigCheckTests : IDisposable
 
         Assert.Equal(0, exitCode);
         Assert.Contains("--gtid_mode=ON", output);
-        Assert.Contains("--server_id=2", output);
+        Assert.Contains($"--server_id={MyCnfRenderer.ServerId("db2")}", output);
         Assert.Contains("--plugin_load_add=semisync_source.so", output);
     }
 

@@ -9,22 +9,40 @@ public class MyCnfRendererTests
         MyCnfRenderer.Render(Topologies.Variant(variant), node).Split('\n');
 
     [Fact]
-    public void ServerIds_PrimaryIsOneAndReplicasFollowInOrder()
+    public void ServerIds_FollowTheNodeName_DistinctAndUnchangedWhenRolesSwap()
     {
         var db = Topologies.Variant("two-routers-vip").Database;
+        var swapped = db with { Primary = db.Replicas[1], Replicas = [db.Replicas[0], db.Primary!] };
 
-        Assert.Equal(new Dictionary<string, int> { ["db1"] = 1, ["db2"] = 2, ["db3"] = 3 }, MyCnfRenderer.ServerIds(db));
+        var ids = MyCnfRenderer.ServerIds(db);
+
+        Assert.Equal(3, ids.Values.Distinct().Count());
+        Assert.All(ids.Values, id => Assert.InRange(id, 1, int.MaxValue));
+        Assert.Equal(ids.OrderBy(kv => kv.Key), MyCnfRenderer.ServerIds(swapped).OrderBy(kv => kv.Key));
+        Assert.Equal(MyCnfRenderer.ServerId("db1"), ids["db1"]);
+        Assert.Empty(MyCnfRenderer.ServerIdClashes(db));
     }
 
     [Theory]
-    [InlineData("db1", "server_id = 1", "read_only = OFF")]
-    [InlineData("db2", "server_id = 2", "read_only = ON")]
-    public void Render_Node_HasItsServerIdAndReadOnlyOnReplicasOnly(string node, string serverId, string readOnly)
+    [InlineData("db1")]
+    [InlineData("db2")]
+    public void Render_EveryNode_BootsReadOnlyWithItsOwnServerId(string node)
     {
         var lines = Lines("seed", node);
 
-        Assert.Contains(serverId, lines);
-        Assert.Contains(readOnly, lines);
+        Assert.Contains($"server_id = {MyCnfRenderer.ServerId(node)}", lines);
+        Assert.Contains("read_only = ON", lines);
+        Assert.DoesNotContain("read_only = OFF", lines);
+    }
+
+    [Fact]
+    public void Render_PrimaryAndReplicaSwapped_GiveTheSameFiles()
+    {
+        var seed = Topologies.Seed;
+        var swapped = seed with { Database = seed.Database with { Primary = seed.Database.Replicas[0], Replicas = [seed.Database.Primary!] } };
+
+        Assert.Equal(MyCnfRenderer.Render(seed, "db1"), MyCnfRenderer.Render(swapped, "db1"));
+        Assert.Equal(MyCnfRenderer.Render(seed, "db2"), MyCnfRenderer.Render(swapped, "db2"));
     }
 
     [Theory]
