@@ -14,6 +14,7 @@ public sealed class PortalDb(DbContextOptions<PortalDb> options) : IdentityDbCon
     public DbSet<TopologyRecord> Topologies => Set<TopologyRecord>();
     public DbSet<TopologyRevision> Revisions => Set<TopologyRevision>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+    public DbSet<DrillResultRecord> DrillResults => Set<DrillResultRecord>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -29,6 +30,11 @@ public sealed class PortalDb(DbContextOptions<PortalDb> options) : IdentityDbCon
             e.HasIndex(a => a.At);
             // SQLite cannot order by DateTimeOffset; store it as UTC ticks, which sort correctly.
             e.Property(a => a.At).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+        });
+        b.Entity<DrillResultRecord>(e =>
+        {
+            e.HasIndex(d => new { d.Topology, d.At });
+            e.Property(d => d.At).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
         });
         b.Entity<TopologyRevision>().Property(r => r.CreatedAt)
             .HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
@@ -55,4 +61,26 @@ public sealed class TopologyRevision
     public required string Author { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public string Comment { get; set; } = "";
+}
+
+/// <summary>One failover drill's outcome, kept per topology revision (the revision the drill started from).</summary>
+public sealed class DrillResultRecord
+{
+    public long Id { get; set; }
+    public required string Topology { get; set; }
+    public int Revision { get; set; }
+    public DateTimeOffset At { get; set; }
+    public required string Kind { get; set; }
+    public required string Actor { get; set; }
+    public bool Succeeded { get; set; }
+    public double? UnavailableMs { get; set; }
+    public int Acknowledged { get; set; }
+    public int Lost { get; set; }
+    public int Duplicated { get; set; }
+    public required string OldPrimary { get; set; }
+    public string? NewPrimary { get; set; }
+    public required string Summary { get; set; }
+
+    /// <summary>The timeline as JSON (step, ms after the disruption, detail).</summary>
+    public required string TimelineJson { get; set; }
 }

@@ -53,6 +53,9 @@ public sealed partial class FailoverMonitor(
     private GtidList _lastKnownPrimaryState = GtidList.Empty;
 
     public ReplicationCluster Cluster { get; private set; } = cluster;
+
+    /// <summary>The last automatic failover; a monitor rebuilt for a new topology revision carries it over so the anti-flap window holds.</summary>
+    public DateTimeOffset? LastFailover { get => _lastFailover; init => _lastFailover = value; }
     public FailoverMonitorOptions Options { get; } = options;
 
     /// <summary>Raised after each recorded decision (from the monitor's own task).</summary>

@@ -207,12 +207,27 @@ public sealed record DatabaseSpec
     /// <summary>Name of the application's database user, created on the primary and in ProxySQL.</summary>
     public string AppUser { get; init; } = "app";
 
+    /// <summary>Automatic failover by the portal's monitor; off unless an operator turns it on for this topology.</summary>
+    public AutoFailoverSpec AutoFailover { get; init; } = new();
+
     public bool Equals(DatabaseSpec? other) =>
         other is not null && Flavor == other.Flavor && Version == other.Version && Equals(Primary, other.Primary)
         && Replicas.SequenceEqual(other.Replicas) && SemiSync == other.SemiSync && AppSchema == other.AppSchema
-        && AppUser == other.AppUser;
+        && AppUser == other.AppUser && AutoFailover.Equals(other.AutoFailover);
 
-    public override int GetHashCode() => HashCode.Combine(Flavor, Version, Primary, Replicas.Length, SemiSync, AppSchema, AppUser);
+    public override int GetHashCode() => HashCode.Combine(Flavor, Version, Primary, Replicas.Length, SemiSync, AppSchema, AppUser, AutoFailover);
+}
+
+/// <summary>
+/// When the portal fails over by itself: after <see cref="Checks"/> consecutive failed checks every
+/// <see cref="IntervalMs"/>, confirmed by the replicas, and at most once per <see cref="AntiFlapWindowSeconds"/>.
+/// </summary>
+public sealed record AutoFailoverSpec
+{
+    public bool Enabled { get; init; }
+    public int Checks { get; init; } = 3;
+    public int IntervalMs { get; init; } = 1000;
+    public int AntiFlapWindowSeconds { get; init; } = 600;
 }
 
 public sealed record DbNodeSpec

@@ -176,6 +176,7 @@ public static partial class TopologyValidator
             p.Add(new("database.appSchema", $"'{db.AppSchema}' is not a valid schema name; use letters, digits and '_' (at most 64)."));
         if (!SqlIdentifier().IsMatch(db.AppUser ?? "") || db.AppUser!.Length > 32)
             p.Add(new("database.appUser", $"'{db.AppUser}' is not a valid user name; use letters, digits and '_' (at most 32)."));
+        CheckAutoFailover(p, db);
     }
 
     private static void CheckUniqueNames(List<ValidationProblem> p, TopologySpec spec)
@@ -207,6 +208,16 @@ public static partial class TopologyValidator
 
     private static void CheckPort(List<ValidationProblem> p, string path, int port) =>
         CheckRange(p, path, port, 1, 65535, "(a TCP port)");
+
+    private static void CheckAutoFailover(List<ValidationProblem> p, DatabaseSpec db)
+    {
+        var a = db.AutoFailover;
+        CheckRange(p, "database.autoFailover.checks", a.Checks, 1, 100, "consecutive checks");
+        CheckRange(p, "database.autoFailover.intervalMs", a.IntervalMs, 100, 600_000, "milliseconds");
+        CheckRange(p, "database.autoFailover.antiFlapWindowSeconds", a.AntiFlapWindowSeconds, 0, 86_400, "seconds");
+        if (a.Enabled && db.Replicas.Length == 0)
+            p.Add(new("database.autoFailover.enabled", "Automatic failover needs at least one replica to promote; add one or turn it off."));
+    }
 
     private static void CheckRange(List<ValidationProblem> p, string path, int value, int min, int max, string unit)
     {

@@ -188,9 +188,24 @@ public static class TopologyYaml
             SemiSync = f.Bool("semiSync", d.SemiSync),
             AppSchema = f.StringOr("appSchema", d.AppSchema),
             AppUser = f.StringOr("appUser", d.AppUser),
+            AutoFailover = ReadAutoFailover(f.Child("autoFailover")),
         };
         f.RejectUnknown();
         return db;
+    }
+
+    private static AutoFailoverSpec ReadAutoFailover(YamlFields a)
+    {
+        var d = new AutoFailoverSpec();
+        var spec = new AutoFailoverSpec
+        {
+            Enabled = a.Bool("enabled", d.Enabled),
+            Checks = a.Int("checks", d.Checks),
+            IntervalMs = a.Int("intervalMs", d.IntervalMs),
+            AntiFlapWindowSeconds = a.Int("antiFlapWindowSeconds", d.AntiFlapWindowSeconds),
+        };
+        a.RejectUnknown();
+        return spec;
     }
 
     private static DbNodeSpec ReadDbNode(YamlFields n)
@@ -260,6 +275,13 @@ public static class TopologyYaml
         database["semiSync"] = db.SemiSync;
         database["appSchema"] = db.AppSchema;
         database["appUser"] = db.AppUser;
+        database["autoFailover"] = new Dictionary<string, object?>
+        {
+            ["enabled"] = db.AutoFailover.Enabled,
+            ["checks"] = db.AutoFailover.Checks,
+            ["intervalMs"] = db.AutoFailover.IntervalMs,
+            ["antiFlapWindowSeconds"] = db.AutoFailover.AntiFlapWindowSeconds,
+        };
         doc["database"] = database;
 
         return Serializer.Serialize(doc);

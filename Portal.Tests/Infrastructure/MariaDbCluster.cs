@@ -1,30 +1,38 @@
+using System.Diagnostics;
+using HaPortal.Core.Replication;
 using MySqlConnector;
 
 namespace HaPortal.Tests.Infrastructure;
 
+
 /// <summary>
-/// A primary and N replicas of throwaway mariadbd instances replicating with GTIDs (Debian's mariadb-server), as
-/// DESIGN.md describes. Replicas are read_only. An application user <see cref="AppUser"/> may use every schema
-/// whose name starts with "app", so each test can take a fresh schema. Delete the folder tree on dispose.
+/// N throwaway local <c>mariadbd</c> processes replicating with GTIDs: node 1 the primary, the others read-only
+/// replicas. Datadirs come from one template made once per test run with <c>mariadb-install-db</c> (users already
+/// created: admin, repl, app), copied per node, so a fresh cluster costs a copy and N server starts.
+/// Everything listens on 127.0.0.1 only. The one mariadbd fixture of the tests: replication tests operate it,
+/// web-node tests take a fresh "app…" schema each (<see cref="NewSchemaName"/>), which the app user may use.
 /// </summary>
 public sealed class MariaDbCluster : IAsyncDisposable
 {
-    public const string AppUser = "app";
-    public const string AppPassword = "app-test-password";
-    public const string ReplicationUser = "repl";
-    private const string ReplicationPassword = "repl-test-password";
+    public const string AdminUser = "admin", AdminPassword = "admin-pw";
+    public const string ReplUser = "repl", ReplPassword = "repl-pw";
+    public const string AppUser = "app", AppPassword = "app-pw", AppSchema = "app";
 
-    private MariaDbCluster(string folder, MariaDbNode primary, IReadOnlyList<MariaDbNode> replicas)
-    {
-        Folder = folder;
-        Primary = primary;
-        Replicas = replicas;
-    }
+    public static readonly ReplicationCredentials Credentials = new(AdminUser, AdminPassword, ReplUser, ReplPassword);
 
-    public string Folder { get; }
-    public MariaDbNode Primary { get; }
-    public IReadOnlyList<MariaDbNode> Replicas { get; }
-    public IEnumerable<MariaDbNode> Nodes => Replicas.Prepend(Primary);
+    private static readonly SemaphoreSlim TemplateLock = new(1, 1);
+    private static string? _template;
+
+    private readonly string _root;
+    public IReadOnlyList<MariaDbNode> Nodes { get; }
+
+    private MariaDbCluster(string root, IReadOnlyList<MariaDbNode> nodes) => (_root, Nodes) = (root, nodes);
+
+    public MariaDbNode this[string name] => Nodes.Single(n => n.Name == name);
+
+    /// <summary>The node started as primary (db1); replication tests that move the primary track it themselves.</summary>
+    public MariaDbNode Primary => Nodes[0];
+    public IReadOnlyList<MariaDbNode> Replicas => [.. Nodes.Skip(1)];
 
     /// <summary>The application's connection string to <paramref name="node"/>, for schema <paramref name="schema"/>.</summary>
     public static string AppConnectionString(MariaDbNode node, string schema) => node.ConnectionString(AppUser, AppPassword, schema);
@@ -32,31 +40,32 @@ public sealed class MariaDbCluster : IAsyncDisposable
     /// <summary>A fresh schema name the application user may create and use.</summary>
     public static string NewSchemaName() => "app_" + Guid.NewGuid().ToString("N")[..10];
 
-    public static async Task<MariaDbCluster> StartAsync(int replicas = 1, CancellationToken ct = default)
+    /// <summary>Waits until <paramref name="replica"/> has applied everything <paramref name="source"/> (the primary by default) has logged so far.</summary>
+    public async Task WaitForReplicaAsync(MariaDbNode replica, MariaDbNode? source = null, CancellationToken ct = default)
     {
-        Prerequisite.RequireExecutable("mariadbd");
-        Prerequisite.RequireExecutable("mariadb-install-db");
-        var folder = Path.Combine(Path.GetTempPath(), "haportal-mariadb-" + Guid.NewGuid().ToString("N")[..8]);
-        var nodes = Enumerable.Range(1, replicas + 1).Select(i => new MariaDbNode($"db{i}", i, Path.Combine(folder, $"db{i}"))).ToList();
-        var cluster = new MariaDbCluster(folder, nodes[0], nodes.Skip(1).ToList());
+        var position = (string?)await (source ?? Primary).ScalarAsync("SELECT @@gtid_binlog_pos", ct) ?? "";
+        await replica.WaitForGtidAsync(position, ct);
+    }
+
+    public IReadOnlyDictionary<string, DbEndpoint> Endpoints => Nodes.ToDictionary(n => n.Name, n => n.Endpoint);
+
+    /// <summary>Starts <paramref name="count"/> nodes named db1..dbN; db1 is the primary, the rest replicate from it.</summary>
+    public static async Task<MariaDbCluster> StartAsync(int count = 3, bool semiSync = false, CancellationToken ct = default)
+    {
+        var mariadbd = Prerequisite.RequireExecutable("mariadbd");
+        var installDb = Prerequisite.RequireExecutable("mariadb-install-db");
+        var template = await TemplateAsync(mariadbd, installDb, ct);
+        var root = Directory.CreateTempSubdirectory("hp-repl-").FullName;
+        var nodes = Enumerable.Range(1, count)
+            .Select(i => new MariaDbNode(mariadbd, $"db{i}", i, Path.Combine(root, $"db{i}"), FreePort.Next(), semiSync))
+            .ToList();
+        var cluster = new MariaDbCluster(root, nodes);
         try
         {
-            await Task.WhenAll(nodes.Select(n => n.InstallAsync(ct)));
+            foreach (var n in nodes) CopyDirectory(template, n.DataDir);
             await Task.WhenAll(nodes.Select(n => n.StartAsync(ct)));
-            foreach (var node in nodes)
-                // Anonymous users would shadow repl@127.0.0.1 and app@127.0.0.1; local to each node, not replicated.
-                await node.ExecuteAsync("SET sql_log_bin = 0; DELETE FROM mysql.global_priv WHERE User = ''; FLUSH PRIVILEGES; SET sql_log_bin = 1;", ct);
-
-            await cluster.Primary.ExecuteAsync($"""
-                CREATE USER '{ReplicationUser}'@'127.0.0.1' IDENTIFIED BY '{ReplicationPassword}';
-                GRANT REPLICATION SLAVE, REPLICATION SLAVE ADMIN, BINLOG MONITOR ON *.* TO '{ReplicationUser}'@'127.0.0.1';
-                CREATE USER '{AppUser}'@'127.0.0.1' IDENTIFIED BY '{AppPassword}';
-                GRANT ALL PRIVILEGES ON `app%`.* TO '{AppUser}'@'127.0.0.1';
-                """, ct);
-            foreach (var replica in cluster.Replicas)
-                await cluster.StartReplicatingAsync(replica, cluster.Primary, ct);
-            foreach (var replica in cluster.Replicas)
-                await cluster.WaitForReplicaAsync(replica, ct: ct);
+            foreach (var replica in nodes.Skip(1)) await replica.ReplicateFromAsync(nodes[0], ct);
+            foreach (var replica in nodes.Skip(1)) await replica.WaitUntilReplicatingAsync(ct);
             return cluster;
         }
         catch
@@ -66,35 +75,74 @@ public sealed class MariaDbCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Points <paramref name="replica"/> at <paramref name="source"/> with GTID positioning and makes it read-only.</summary>
-    public async Task StartReplicatingAsync(MariaDbNode replica, MariaDbNode source, CancellationToken ct = default) =>
-        await replica.ExecuteAsync($"""
-            STOP SLAVE;
-            CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {source.Port}, MASTER_USER = '{ReplicationUser}',
-              MASTER_PASSWORD = '{ReplicationPassword}', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1;
-            START SLAVE;
-            SET GLOBAL read_only = ON;
-            """, ct);
-
-    /// <summary>Waits until <paramref name="replica"/> has applied everything the primary has logged so far.</summary>
-    public async Task WaitForReplicaAsync(MariaDbNode replica, MariaDbNode? source = null, TimeSpan? timeout = null, CancellationToken ct = default)
-    {
-        var position = (string?)await (source ?? Primary).QueryScalarAsync("SELECT @@gtid_binlog_pos", ct) ?? "";
-        var seconds = (int)(timeout ?? TimeSpan.FromSeconds(30)).TotalSeconds;
-        var result = Convert.ToInt64(await replica.QueryScalarAsync($"SELECT MASTER_GTID_WAIT('{position}', {seconds})", ct));
-        if (result != 0)
-        {
-            var status = await replica.QueryScalarAsync("SELECT CONCAT_WS(' ', @@gtid_slave_pos, @@gtid_current_pos)", ct);
-            throw new TimeoutException($"Replica {replica.Name} did not reach GTID {position} within {seconds} s (at {status}).\n{replica.TailOfErrorLog()}");
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in Nodes) await node.DisposeAsync();
-        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        foreach (var n in Nodes) n.Kill();
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { } // a log file still being closed
+        await Task.CompletedTask;
+    }
+
+    private static async Task<string> TemplateAsync(string mariadbd, string installDb, CancellationToken ct)
+    {
+        await TemplateLock.WaitAsync(ct);
+        try
+        {
+            if (_template is not null) return _template;
+            var dir = Directory.CreateTempSubdirectory("hp-repl-template-").FullName;
+            var data = Path.Combine(dir, "data");
+            await RunAsync(installDb, ["--no-defaults", $"--datadir={data}", "--auth-root-authentication-method=normal",
+                "--skip-test-db", .. MariaDbNode.StorageOptions], ct);
+            // Users are created once here, with the binary log off, so they are not part of any node's GTID history.
+            var node = new MariaDbNode(mariadbd, "template", 99, data, FreePort.Next(), false, logBin: false);
+            await node.StartAsync(ct, asRootOverSocket: true);
+            await using (var c = await node.OpenRootAsync(ct))
+            {
+                foreach (var sql in new[]
+                {
+                    "DELETE FROM mysql.global_priv WHERE User = ''",
+                    "FLUSH PRIVILEGES",
+                    $"CREATE USER '{AdminUser}'@'127.0.0.1' IDENTIFIED BY '{AdminPassword}'",
+                    $"GRANT ALL ON *.* TO '{AdminUser}'@'127.0.0.1' WITH GRANT OPTION",
+                    $"CREATE USER '{ReplUser}'@'127.0.0.1' IDENTIFIED BY '{ReplPassword}'",
+                    $"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO '{ReplUser}'@'127.0.0.1'",
+                    $"CREATE DATABASE {AppSchema}",
+                    $"CREATE USER '{AppUser}'@'127.0.0.1' IDENTIFIED BY '{AppPassword}'",
+                    // `app%`: the app schema and every fresh test schema (NewSchemaName).
+                    $"GRANT ALL ON `{AppSchema}%`.* TO '{AppUser}'@'127.0.0.1'",
+                })
+                {
+                    await using var cmd = new MySqlCommand(sql, c);
+                    await cmd.ExecuteNonQueryAsync(ct);
+                }
+            }
+            await node.StopAsync(ct);
+            return _template = data;
+        }
+        finally { TemplateLock.Release(); }
+    }
+
+    internal static async Task RunAsync(string exe, IEnumerable<string> args, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync(ct);
+        var stderr = p.StandardError.ReadToEndAsync(ct);
+        await p.WaitForExitAsync(ct);
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException($"{exe} {string.Join(' ', args)} exited {p.ExitCode}: {await stderr}{await stdout}");
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }
 }
+
 
 /// <summary>
 /// A primary and one replica shared by a test collection. Started on first use, so a machine without mariadbd
@@ -113,7 +161,7 @@ public sealed class MariaDbPairFixture : IAsyncLifetime
         await _gate.WaitAsync();
         try
         {
-            return _cluster ??= await MariaDbCluster.StartAsync(replicas: 1);
+            return _cluster ??= await MariaDbCluster.StartAsync(2);
         }
         finally
         {

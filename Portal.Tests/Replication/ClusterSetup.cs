@@ -12,15 +12,15 @@ public sealed class ClusterSetup : IAsyncDisposable
     public static readonly Actor Operator = new("olga", new HashSet<string> { Roles.Operator });
     public const string Topology = "seed-stack";
 
-    public required LocalMariaDbCluster Nodes { get; init; }
+    public required MariaDbCluster Nodes { get; init; }
     public TestDatabase Db { get; } = new();
-    public MySqlReplicationControl Control { get; } = new(LocalMariaDbCluster.Credentials);
+    public MySqlReplicationControl Control { get; } = new(MariaDbCluster.Credentials);
     public NoRouterSwitch Routing { get; } = new();
     public ReplicationOperations Operations { get; private set; } = null!;
 
     public static async Task<ClusterSetup> StartAsync(Dictionary<string, int>? priorities = null, bool semiSync = false, ReplicationOptions? options = null, TimeProvider? time = null)
     {
-        var nodes = await LocalMariaDbCluster.StartAsync(3, semiSync, TestContext.Current.CancellationToken);
+        var nodes = await MariaDbCluster.StartAsync(3, semiSync, TestContext.Current.CancellationToken);
         var setup = new ClusterSetup { Nodes = nodes };
         var fencing = new FirstConfirmedFencing(new ReadOnlyFencing(setup.Control),
             new LocalProcessFencing(nodes.Nodes.ToDictionary(n => n.Name, n => n.PidFile)));

@@ -12,23 +12,28 @@ namespace HaPortal.Tests.Replication;
 public sealed class ReplicationApiTests : IAsyncLifetime
 {
     private const string AdminPassword = "Admin-Pass-123";
-    private LocalMariaDbCluster _cluster = null!;
+    private MariaDbCluster _cluster = null!;
     private PortalProcess _portal = null!;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        _cluster = await LocalMariaDbCluster.StartAsync(3, ct: Ct);
+        _cluster = await MariaDbCluster.StartAsync(3, ct: Ct);
         var env = new Dictionary<string, string>
         {
             ["HAPORTAL_ADMIN_PASSWORD"] = AdminPassword,
-            ["HAPORTAL_DB_ADMIN_USER"] = LocalMariaDbCluster.AdminUser, ["HAPORTAL_DB_ADMIN_PASSWORD"] = LocalMariaDbCluster.AdminPassword,
-            ["HAPORTAL_DB_REPL_USER"] = LocalMariaDbCluster.ReplUser, ["HAPORTAL_DB_REPL_PASSWORD"] = LocalMariaDbCluster.ReplPassword,
+            ["HAPORTAL_DB_ADMIN_USER"] = MariaDbCluster.AdminUser, ["HAPORTAL_DB_ADMIN_PASSWORD"] = MariaDbCluster.AdminPassword,
+            ["HAPORTAL_DB_REPL_USER"] = MariaDbCluster.ReplUser, ["HAPORTAL_DB_REPL_PASSWORD"] = MariaDbCluster.ReplPassword,
+            ["HAPORTAL_DB_APP_USER"] = MariaDbCluster.AppUser, ["HAPORTAL_DB_APP_PASSWORD"] = MariaDbCluster.AppPassword,
         };
-        foreach (var n in _cluster.Nodes) env[$"Replication__Endpoints__seed-stack__{n.Name}"] = $"127.0.0.1:{n.Port}";
+        foreach (var n in _cluster.Nodes)
+        {
+            env[$"Replication__Endpoints__seed-stack__{n.Name}"] = $"127.0.0.1:{n.Port}";
+            env[$"Replication__PidFiles__seed-stack__{n.Name}"] = n.PidFile;
+        }
         _portal = await PortalProcess.StartAsync(env);
         var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
-        var spec = seed with { Database = seed.Database with { Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }, new DbNodeSpec { Name = "db3" }] } };
+        var spec = seed with { Database = seed.Database with { AppSchema = MariaDbCluster.AppSchema, Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }, new DbNodeSpec { Name = "db3" }] } };
         using var imported = await Client("admin", AdminPassword).PostAsync("/api/topologies", new StringContent(TopologyYaml.Serialize(spec), Encoding.UTF8, "application/yaml"), Ct);
         Assert.Equal(HttpStatusCode.Created, imported.StatusCode);
     }
@@ -71,5 +76,27 @@ public sealed class ReplicationApiTests : IAsyncLifetime
         using var refused = await admin.PostAsync("/api/topologies/seed-stack/replication/failover", null, Ct);
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
         Assert.Contains("db2 is reachable and accepts writes", (await refused.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("summary").GetString());
+    }
+
+    [Fact]
+    public async Task Drill_Kill_FailsOver_KeptAndListed_BadKindRefused()
+    {
+        var admin = Client("admin", AdminPassword);
+
+        using var bad = await admin.PostAsync("/api/topologies/seed-stack/replication/drill?kind=explode&runs=0", null, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var badBody = await bad.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("explode", badBody, StringComparison.Ordinal);
+        Assert.Contains("runs", badBody, StringComparison.Ordinal);
+
+        using var drill = await admin.PostAsync("/api/topologies/seed-stack/replication/drill?kind=kill", null, Ct);
+        var body = await drill.Content.ReadAsStringAsync(Ct);
+        Assert.True(drill.StatusCode == HttpStatusCode.OK, body);
+        using var listed = await admin.GetAsync("/api/topologies/seed-stack/replication/drills", Ct);
+        using var json = System.Text.Json.JsonDocument.Parse(await listed.Content.ReadAsStringAsync(Ct));
+        var run = Assert.Single(json.RootElement.EnumerateArray());
+        Assert.Equal(0, run.GetProperty("lost").GetInt32());
+        Assert.Equal("db1", run.GetProperty("oldPrimary").GetString());
+        Assert.True(run.GetProperty("revision").GetInt32() >= 1);
     }
 }

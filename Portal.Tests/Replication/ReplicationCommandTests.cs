@@ -1,3 +1,4 @@
+using HaPortal.Core.Replication;
 using System.Diagnostics;
 using System.Text.Json;
 using HaPortal.Core.Topology;
@@ -9,14 +10,14 @@ namespace HaPortal.Tests.Replication;
 public sealed class ReplicationCommandTests : IAsyncLifetime
 {
     private readonly string _data = Directory.CreateTempSubdirectory("haportal-repl-cli-").FullName;
-    private LocalMariaDbCluster _cluster = null!;
+    private MariaDbCluster _cluster = null!;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        _cluster = await LocalMariaDbCluster.StartAsync(3, ct: Ct);
+        _cluster = await MariaDbCluster.StartAsync(3, ct: Ct);
         var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
-        var spec = seed with { Database = seed.Database with { Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }, new DbNodeSpec { Name = "db3" }] } };
+        var spec = seed with { Database = seed.Database with { AppSchema = MariaDbCluster.AppSchema, Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }, new DbNodeSpec { Name = "db3" }] } };
         var file = Path.Combine(_data, "stack.yaml");
         await File.WriteAllTextAsync(file, TopologyYaml.Serialize(spec), Ct);
         var imported = await RunAsync("import", file);
@@ -38,10 +39,12 @@ public sealed class ReplicationCommandTests : IAsyncLifetime
         info.ArgumentList.Add(RepoPaths.PortalDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["Portal__DataFolder"] = _data;
-        info.Environment["HAPORTAL_DB_ADMIN_USER"] = LocalMariaDbCluster.AdminUser;
-        info.Environment["HAPORTAL_DB_ADMIN_PASSWORD"] = LocalMariaDbCluster.AdminPassword;
-        info.Environment["HAPORTAL_DB_REPL_USER"] = LocalMariaDbCluster.ReplUser;
-        info.Environment["HAPORTAL_DB_REPL_PASSWORD"] = LocalMariaDbCluster.ReplPassword;
+        info.Environment["HAPORTAL_DB_ADMIN_USER"] = MariaDbCluster.AdminUser;
+        info.Environment["HAPORTAL_DB_ADMIN_PASSWORD"] = MariaDbCluster.AdminPassword;
+        info.Environment["HAPORTAL_DB_REPL_USER"] = MariaDbCluster.ReplUser;
+        info.Environment["HAPORTAL_DB_REPL_PASSWORD"] = MariaDbCluster.ReplPassword;
+        info.Environment["HAPORTAL_DB_APP_USER"] = MariaDbCluster.AppUser;
+        info.Environment["HAPORTAL_DB_APP_PASSWORD"] = MariaDbCluster.AppPassword;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync(Ct);
         var stderr = process.StandardError.ReadToEndAsync(Ct);
@@ -96,5 +99,32 @@ public sealed class ReplicationCommandTests : IAsyncLifetime
         Assert.Contains("Endpoint 'db9': topology 'seed-stack' has no database node of that name.", missing.Error);
         Assert.Equal(2, wrongTarget.ExitCode);
         Assert.Contains("--to: 'db1' is not a replica of 'seed-stack'.", wrongTarget.Error);
+    }
+
+    private string[] PidFiles => [.. _cluster.Nodes.SelectMany(n => new[] { "--pid-file", $"{n.Name}={n.PidFile}" })];
+
+    [Fact]
+    public async Task Drill_Switchover_TwoRuns_Json_LosesNothing_KeepsEachRun()
+    {
+        var result = await RunAsync(["drill", "seed-stack", "--kind", "switchover", "--runs", "2", "--json", .. Nodes, .. PidFiles]);
+
+        Assert.True(result.ExitCode == 0, result.Error + result.Out);
+        using var json = JsonDocument.Parse(result.Out);
+        Assert.Equal(2, json.RootElement.GetProperty("runs").GetArrayLength());
+        Assert.Equal(0, json.RootElement.GetProperty("acknowledgedLost").GetInt32());
+        Assert.True(json.RootElement.GetProperty("medianUnavailableSeconds").GetDouble() > 0);
+        foreach (var run in json.RootElement.GetProperty("runs").EnumerateArray())
+            Assert.Contains(run.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("step").GetString() == "first write accepted");
+    }
+
+    [Fact]
+    public async Task Drill_BadInput_ReportsEveryProblem_ExitsTwo_ChangesNothing()
+    {
+        var result = await RunAsync(["drill", "seed-stack", "--kind", "explode", "--runs", "0", .. Nodes]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--kind 'explode'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("--runs 0", result.Error, StringComparison.Ordinal);
+        Assert.Equal(ObservedRole.Primary, (await new MySqlReplicationControl(MariaDbCluster.Credentials).GetStatusAsync(_cluster["db1"].Endpoint, Ct)).Role);
     }
 }

@@ -1,3 +1,4 @@
+using HaPortal.Tests.Infrastructure;
 using HaPortal.Core.Replication;
 
 namespace HaPortal.Tests.Replication;
@@ -5,11 +6,11 @@ namespace HaPortal.Tests.Replication;
 /// <summary>The MariaDB adapter against a real primary and two replicas.</summary>
 public sealed class ReplicationControlTests : IAsyncLifetime
 {
-    private LocalMariaDbCluster _cluster = null!;
-    private readonly MySqlReplicationControl _control = new(LocalMariaDbCluster.Credentials);
+    private MariaDbCluster _cluster = null!;
+    private readonly MySqlReplicationControl _control = new(MariaDbCluster.Credentials);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public async ValueTask InitializeAsync() => _cluster = await LocalMariaDbCluster.StartAsync(3, ct: Ct);
+    public async ValueTask InitializeAsync() => _cluster = await MariaDbCluster.StartAsync(3, ct: Ct);
     public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 
     [Fact]

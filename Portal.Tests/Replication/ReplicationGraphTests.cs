@@ -71,4 +71,46 @@ public sealed class ReplicationGraphTests : IAsyncDisposable
         var cut = _ctx.Render<LagChart>(p => p.Add(x => x.History, history));
         Assert.Equal(3, cut.FindAll("polyline").Count);
     }
+
+    [Fact]
+    public void MonitorDecisions_ShowsNewestFirst_WithEveryWhyNotReason()
+    {
+        var at = DateTimeOffset.UnixEpoch;
+        MonitorDecision[] decisions =
+        [
+            new(at, "stack", "db1", MonitorVerdict.Suspect, ["db1 failed 1 of 3 consecutive checks"]),
+            new(at.AddSeconds(3), "stack", "db1", MonitorVerdict.NoFailover, ["db1 failed 3 consecutive checks", "replicas still see the primary: db2 (IO thread running)"]),
+        ];
+
+        var cut = _ctx.Render<MonitorDecisions>(p => p.Add(x => x.Enabled, true).Add(x => x.Decisions, decisions)
+            .Add(x => x.Options, new FailoverMonitorOptions { Enabled = true, FailuresBeforeAction = 3 }));
+
+        Assert.StartsWith("On: 3 failed checks every 1000 ms", cut.Find("[data-test=auto-failover-state]").TextContent.Trim(), StringComparison.Ordinal);
+        Assert.Equal(["NoFailover", "Suspect"], cut.FindAll("[data-test=verdict]").Select(v => v.TextContent.Trim()));
+        Assert.Contains(cut.FindAll("[data-test=reason]"), r => r.TextContent == "replicas still see the primary: db2 (IO thread running)");
+    }
+
+    [Fact]
+    public void MonitorDecisions_Off_SaysSo()
+    {
+        var cut = _ctx.Render<MonitorDecisions>(p => p.Add(x => x.Enabled, false));
+
+        Assert.Contains("Off for this topology", cut.Find("[data-test=auto-failover-state]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("No decision yet.", cut.Find("[data-test=no-decisions]").TextContent);
+    }
+
+    [Fact]
+    public void DrillChart_OneBarPerDrill_RedWhenAWriteWasLost()
+    {
+        StoredDrill Drill(long id, double? ms, int lost) => new(id, "stack", 3, DateTimeOffset.UnixEpoch, DrillKind.Kill, "olga", lost == 0, ms, 100, lost, 0, "db1", "db2", $"drill {id}", []);
+
+        var cut = _ctx.Render<DrillChart>(p => p.Add(x => x.Drills, [Drill(1, 850, 0), Drill(2, 2400, 1)]));
+
+        var bars = cut.FindAll("[data-test=drill-bar]");
+        Assert.Equal(2, bars.Count);
+        Assert.Equal("#1976d2", bars[0].QuerySelector("rect")!.GetAttribute("fill"));
+        Assert.Equal("#d32f2f", bars[1].QuerySelector("rect")!.GetAttribute("fill"));
+        Assert.Contains("0.85s", bars[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("lost 1", bars[1].TextContent, StringComparison.Ordinal);
+    }
 }

@@ -1,3 +1,4 @@
+using HaPortal.Tests.Infrastructure;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MySqlConnector;
@@ -9,7 +10,7 @@ namespace HaPortal.Tests.Replication;
 /// row per statement into the node that routing currently names as writer; each acknowledged insert is recorded with
 /// the time it was acknowledged, so a test can count acknowledged writes lost and measure the longest write gap.
 /// </summary>
-public sealed class WriteLoad(Func<LocalMariaDbNode> writer, string table = "app.w")
+public sealed class WriteLoad(Func<MariaDbNode> writer, string table = "app.w")
 {
     private readonly ConcurrentQueue<(long Id, long At)> _acked = new();
     private long _next;
@@ -17,13 +18,13 @@ public sealed class WriteLoad(Func<LocalMariaDbNode> writer, string table = "app
     public IReadOnlyList<(long Id, long At)> Acked => [.. _acked];
     public int Failures { get; private set; }
 
-    public static async Task CreateTableAsync(LocalMariaDbNode primary, string table = "app.w", CancellationToken ct = default) =>
+    public static async Task CreateTableAsync(MariaDbNode primary, string table = "app.w", CancellationToken ct = default) =>
         await primary.ExecuteAsync($"CREATE TABLE {table} (id BIGINT PRIMARY KEY, payload VARCHAR(64) NOT NULL)", ct);
 
     public async Task RunAsync(CancellationToken stop)
     {
         MySqlConnection? c = null;
-        LocalMariaDbNode? connectedTo = null;
+        MariaDbNode? connectedTo = null;
         while (!stop.IsCancellationRequested)
         {
             var target = writer();
@@ -33,7 +34,7 @@ public sealed class WriteLoad(Func<LocalMariaDbNode> writer, string table = "app
                 {
                     if (c is not null) await c.DisposeAsync();
                     c = null;
-                    var fresh = new MySqlConnection(target.ConnectionString(LocalMariaDbCluster.AppUser, LocalMariaDbCluster.AppPassword, LocalMariaDbCluster.AppSchema));
+                    var fresh = new MySqlConnection(target.ConnectionString(MariaDbCluster.AppUser, MariaDbCluster.AppPassword, MariaDbCluster.AppSchema));
                     await fresh.OpenAsync(CancellationToken.None);
                     (c, connectedTo) = (fresh, target);
                 }

@@ -55,6 +55,12 @@ public class TopologyValidatorTests
     [InlineData("    fall: 3", "    fall: 3\n    expectStatus: 700", "loadBalancer.healthCheck.expectStatus", "out of range")]
     [InlineData("      weight: 100", "      weight: 100\n      state: asleep", "web.nodes[1].state", "ready | drain | maint")]
     [InlineData("    mode: insert", "    mode: insert\n    indirect: sometimes", "loadBalancer.stickySessions.indirect", "not true or false")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    checks: 0", "database.autoFailover.checks", "out of range")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    intervalMs: 5", "database.autoFailover.intervalMs", "out of range")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    antiFlapWindowSeconds: -1", "database.autoFailover.antiFlapWindowSeconds", "out of range")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    enabled: sometimes", "database.autoFailover.enabled", "not true or false")]
+    [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    enable: true", "database.autoFailover.enable", "Unknown field")]
+    [InlineData("  replicas:\n    - name: db2\n", "  replicas: []\n  autoFailover:\n    enabled: true\n", "database.autoFailover.enabled", "needs at least one replica")]
     [InlineData("rise: 2", "rise: two", "loadBalancer.healthCheck.rise", "not a whole number")]
     [InlineData("    rise: 2", "    rise: 2\n    rize: 3", "loadBalancer.healthCheck.rize", "Unknown field")]
     public void Validate_BrokenField_ReportsTheFieldAndHowToFixIt(string find, string replace, string path, string message)

@@ -56,4 +56,24 @@ public class TopologyYamlTests
         Assert.Equal([new FieldChange("web.nodes[web1].state", "ready", "drain")],
             TopologyDiff.Compare(seed with { Web = original.Web with { Nodes = [seed.Web.Nodes[0], original.Web.Nodes[1]] } }, original with { LoadBalancer = seed.LoadBalancer }));
     }
+
+    [Fact]
+    public void AutoFailover_IsOffByDefault_AndRoundTripsWhenSet()
+    {
+        var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
+        Assert.False(seed.Database.AutoFailover.Enabled);
+        var on = seed with
+        {
+            Database = seed.Database with { AutoFailover = new() { Enabled = true, Checks = 5, IntervalMs = 250, AntiFlapWindowSeconds = 120 } },
+        };
+
+        var yaml = TopologyYaml.Serialize(on);
+        var again = TopologyYaml.Parse(yaml);
+
+        Assert.True(again.IsValid, string.Join("\n", again.Report.Problems));
+        Assert.Contains("autoFailover:", yaml, StringComparison.Ordinal);
+        Assert.Equal(on.Database.AutoFailover, again.Spec!.Database.AutoFailover);
+        Assert.Equal(on, again.Spec);
+        Assert.NotEmpty(TopologyDiff.Compare(seed, on));
+    }
 }

@@ -125,7 +125,7 @@ public sealed class BlogStoreTests(MariaDbPairFixture fixture)
 
         Assert.Equal(1, results.Count(seeded => seeded));
         Assert.False(again);
-        var count = await cluster.Primary.QueryScalarAsync($"SELECT COUNT(*) FROM `{schema}`.posts", Ct);
+        var count = await cluster.Primary.ScalarAsync($"SELECT COUNT(*) FROM `{schema}`.posts", Ct);
         Assert.Equal(BlogSchema.SeedPosts.Count, Convert.ToInt32(count));
     }
 

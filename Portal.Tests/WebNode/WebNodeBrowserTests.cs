@@ -139,7 +139,7 @@ public sealed class WebNodeBrowserTests(MariaDbPairFixture databases, BrowserFix
             new FormUrlEncodedContent(new Dictionary<string, string> { ["author"] = "Eve", ["body"] = "forged" }), Ct);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(0L, Convert.ToInt64(await cluster.Primary.QueryScalarAsync($"SELECT COUNT(*) FROM `{schema}`.comments", Ct)));
+        Assert.Equal(0L, Convert.ToInt64(await cluster.Primary.ScalarAsync($"SELECT COUNT(*) FROM `{schema}`.comments", Ct)));
     }
 
     [Fact]

@@ -13,9 +13,6 @@ namespace HaPortal.Api;
 /// </summary>
 public static class ReplicationApi
 {
-    /// <summary>Without a SQL router the writer is the stored primary; one instance so it is the same for every request.</summary>
-    internal static readonly NoRouterSwitch Routing = new();
-
     public static void MapReplicationApi(this RouteGroupBuilder api)
     {
         var r = api.MapGroup("/topologies/{name}/replication");
@@ -25,6 +22,24 @@ public static class ReplicationApi
             var view = await ops.StatusAsync(cluster, ct);
             return Results.Ok(new { topology = cluster.Topology, expectedPrimary = cluster.ExpectedPrimary, at = view.At, nodes = view.Nodes, drift = view.Drift() });
         }));
+
+        r.MapGet("/monitor", (string name, MonitorDecisionLog log) => Results.Ok(new { topology = name, decisions = log.Of(name) }));
+
+        r.MapGet("/drills", async (string name, DrillStore drills, CancellationToken ct) => Results.Ok(await drills.ListAsync(name, ct)));
+
+        r.MapPost("/drill", async (string name, string? kind, int? runs, HttpContext http, CancellationToken ct) =>
+        {
+            var problems = new List<ApiProblems.Problem>();
+            if (!Enum.TryParse<DrillKind>(kind ?? "kill", ignoreCase: true, out var k) || !Enum.IsDefined(k))
+                problems.Add(new("kind", $"'{kind}' is not switchover, kill or pause."));
+            if (runs is < 1 or > 20) problems.Add(new("runs", $"{runs} is out of range; use 1–20."));
+            if (problems.Count > 0) return ApiProblems.Invalid(problems);
+            var outcome = await RunDrillsAsync(http.RequestServices, name, k, runs ?? 1, Actor.From(http.User), ct);
+            if (!outcome.TopologyExists) return Results.Problem($"No topology named '{name}'.", statusCode: StatusCodes.Status404NotFound);
+            if (outcome.Problems.Count > 0) return ApiProblems.Invalid(outcome.Problems.Select(p => new ApiProblems.Problem(p.Field, p.Message)));
+            var reports = outcome.Reports;
+            return reports.All(r => r.Succeeded) ? Results.Ok(reports) : Results.Json(reports, statusCode: StatusCodes.Status409Conflict);
+        }).RequireAuthorization(Policies.CanChange);
 
         r.MapGet("/switchover-checks", (string name, string to, HttpContext http, CancellationToken ct) => WithClusterAsync(name, http, ct, async (cluster, ops) =>
         {
@@ -62,8 +77,20 @@ public static class ReplicationApi
         return await action(target.Cluster, target.Operations);
     }
 
-    /// <summary>The settings-based resolver, sharing the one no-router switch (the page uses the same).</summary>
-    internal static ConfiguredReplication Resolver(IServiceProvider services) =>
-        new(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<TopologyStore>(),
-            services.GetRequiredService<AuditLog>(), services.GetRequiredService<TimeProvider>(), Routing);
+    internal sealed record DrillOutcome(bool TopologyExists, IReadOnlyList<(string Field, string Message)> Problems, IReadOnlyList<DrillReport> Reports);
+
+    /// <summary>Resolves a drill from settings and runs it; shared by the API and the replication page.</summary>
+    internal static async Task<DrillOutcome> RunDrillsAsync(IServiceProvider services, string name, DrillKind kind, int runs, Actor actor, CancellationToken ct)
+    {
+        var configured = services.GetRequiredService<ConfiguredReplication>();
+        var (setup, target, problems) = await configured.ResolveDrillAsync(name, kind, ct);
+        if (!target.TopologyExists || setup is null) return new(target.TopologyExists, problems, []);
+        var spec = (await services.GetRequiredService<TopologyStore>().GetAsync(name, ct: ct))!.Spec;
+        var results = await services.GetRequiredService<DrillSession>().RunAsync(name, async () => (await configured.ResolveAsync(name, ct)).Cluster,
+            setup, kind, runs, actor, FailoverDrills.OptionsFor(spec.Database.AutoFailover), ct);
+        return new(true, [], [.. results.Select(r => r.Report)]);
+    }
+
+    /// <summary>The resolver the page, the API and the failover monitor share (one routing switch for all).</summary>
+    internal static IReplicationResolver Resolver(IServiceProvider services) => services.GetRequiredService<IReplicationResolver>();
 }

@@ -29,6 +29,7 @@ public static class ReplicationCommands
         yield return Switchover(io);
         yield return Failover(io);
         yield return Rejoin(io);
+        yield return Drill(io);
     }
 
     private static Common Options(Command command)
@@ -49,6 +50,10 @@ public static class ReplicationCommands
 
     private sealed record Context(ReplicationCluster Cluster, ReplicationOperations Operations, bool Json) : IAsyncDisposable
     {
+        public required IReplicationControl Control { get; init; }
+        public required NoRouterSwitch Routing { get; init; }
+        public required IReadOnlyDictionary<string, string> PidFiles { get; init; }
+        public required IReadOnlyDictionary<string, DbEndpoint> Endpoints { get; init; }
         public required ServiceProvider Services { get; init; }
         public ValueTask DisposeAsync() => Services.DisposeAsync();
     }
@@ -90,9 +95,13 @@ public static class ReplicationCommands
         var fences = new List<IFencing> { new ReadOnlyFencing(control) };
         if (pidFiles.Count > 0) fences.Add(new LocalProcessFencing(pidFiles));
         var time = services.GetRequiredService<TimeProvider>();
-        var operations = new ReplicationOperations(control, new FirstConfirmedFencing([.. fences]), new NoRouterSwitch(), time, null,
+        var routing = new NoRouterSwitch();
+        var operations = new ReplicationOperations(control, new FirstConfirmedFencing([.. fences]), routing, time, null,
             services.GetRequiredService<TopologyStore>(), services.GetRequiredService<AuditLog>());
-        return new Context(cluster, operations, parse.GetValue(c.AsJson)) { Services = services };
+        return new Context(cluster, operations, parse.GetValue(c.AsJson))
+        {
+            Services = services, Control = control, Routing = routing, PidFiles = pidFiles, Endpoints = endpoints,
+        };
     }
 
     private static Command Status(ConsoleIo io)
@@ -185,6 +194,75 @@ public static class ReplicationCommands
                 return ExitCodes.InvalidInput;
             }
             return Print(await ctx.Operations.RejoinAsync(ctx.Cluster, n, Actor.CommandLine(), ct), ctx.Json, io);
+        });
+        return command;
+    }
+
+    private static Command Drill(ConsoleIo io)
+    {
+        var command = new Command("drill", "Failover drill: a bounded write load with every acknowledged write recorded, the primary switched over, killed or paused; " +
+            "prints the timeline and acknowledged writes lost. Kill and pause need --pid-file for every node (local processes).");
+        var c = Options(command);
+        var kind = new Option<string>("--kind") { Description = "switchover | kill | pause", DefaultValueFactory = _ => "kill" };
+        var runs = new Option<int>("--runs") { Description = "How many drills, one after the other (1–20)", DefaultValueFactory = _ => 1 };
+        var appUser = new Option<string>("--app-user-env") { Description = "Environment variable holding the application user the load writes as", DefaultValueFactory = _ => "HAPORTAL_DB_APP_USER" };
+        var appPassword = new Option<string>("--app-password-env") { Description = "Environment variable holding its password", DefaultValueFactory = _ => "HAPORTAL_DB_APP_PASSWORD" };
+        foreach (var o in new Option[] { kind, runs, appUser, appPassword }) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            var problems = new List<string>();
+            if (!Enum.TryParse<DrillKind>(parse.GetValue(kind), ignoreCase: true, out var k) || !Enum.IsDefined(k))
+                problems.Add($"--kind '{parse.GetValue(kind)}': use switchover, kill or pause.");
+            var n = parse.GetValue(runs);
+            if (n is < 1 or > 20) problems.Add($"--runs {n}: use 1–20.");
+            var user = Environment.GetEnvironmentVariable(parse.GetValue(appUser)!);
+            var password = Environment.GetEnvironmentVariable(parse.GetValue(appPassword)!);
+            if (string.IsNullOrEmpty(user)) problems.Add($"environment variable {parse.GetValue(appUser)} is not set.");
+            if (string.IsNullOrEmpty(password)) problems.Add($"environment variable {parse.GetValue(appPassword)} is not set.");
+            await using var ctx = await OpenAsync(parse, c, io, ct);
+            if (ctx is not null && k != DrillKind.Switchover)
+                foreach (var node in ctx.Cluster.Nodes.Where(x => !ctx.PidFiles.ContainsKey(x.Name)))
+                    problems.Add($"--pid-file: a {k.ToString().ToLowerInvariant()} drill needs the pid file of {node.Name}.");
+            foreach (var p in problems) io.Error.WriteLine(p);
+            if (ctx is null || problems.Count > 0) return ExitCodes.InvalidInput;
+
+            var store = ctx.Services.GetRequiredService<TopologyStore>();
+            var spec = (await store.GetAsync(ctx.Cluster.Topology, ct: ct))!.Spec;
+            var setup = new DrillSetup(ctx.Operations, ctx.Control, ctx.Routing,
+                e => new MySqlConnector.MySqlConnectionStringBuilder
+                {
+                    Server = e.Host, Port = (uint)e.Port, UserID = user, Password = password, ConnectionTimeout = 2, Pooling = false,
+                }.ConnectionString,
+                spec.Database.AppSchema, ctx.PidFiles.Count > 0 ? new LocalProcessDisruption(ctx.PidFiles) : null,
+                ctx.PidFiles.Count > 0 ? new LocalProcessRestore(ctx.PidFiles) : null);
+            async Task<ReplicationCluster?> Current()
+            {
+                var stored = await store.GetAsync(ctx.Cluster.Topology, ct: ct);
+                return stored is null ? null : ReplicationCluster.From(stored.Spec, ctx.Endpoints).Cluster;
+            }
+            var results = await ctx.Services.GetRequiredService<DrillSession>().RunAsync(ctx.Cluster.Topology, Current, setup, k, n, Actor.CommandLine(),
+                FailoverDrills.OptionsFor(spec.Database.AutoFailover), ct);
+            var reports = results.Select(r => r.Report).ToList();
+            var measured = reports.Where(r => r.UnavailableMs is not null).Select(r => r.UnavailableMs!.Value).Order().ToList();
+            var median = measured.Count == 0 ? (double?)null : measured.Count % 2 == 1 ? measured[measured.Count / 2] : (measured[measured.Count / 2 - 1] + measured[measured.Count / 2]) / 2;
+            var ok = reports.Count == n && reports.All(r => r.Succeeded);
+            if (ctx.Json)
+                io.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    topology = ctx.Cluster.Topology, kind = k, runs = reports, medianUnavailableSeconds = median / 1000,
+                    acknowledgedLost = reports.Sum(r => r.Lost), duplicated = reports.Sum(r => r.Duplicated), succeeded = ok,
+                }, Json));
+            else
+            {
+                foreach (var r in reports)
+                {
+                    foreach (var e in r.Timeline) io.Out.WriteLine($"{e.AtMs,9:0.0} ms  {e.Step}: {e.Detail}");
+                    (r.Succeeded ? io.Out : io.Error).WriteLine(r.Summary);
+                }
+                io.Out.WriteLine($"{k} drill, {reports.Count} run(s): median write unavailability {(median is { } m ? $"{m / 1000:0.000} s" : "n/a")}, " +
+                    $"acknowledged writes lost {reports.Sum(r => r.Lost)}, rows duplicated {reports.Sum(r => r.Duplicated)}");
+            }
+            return ok ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
     }

@@ -23,6 +23,8 @@ public static class AdminHost
         builder.Services.AddSingleton(options);
         builder.Services.AddPortalCore(options);
         builder.Services.AddDeploy(builder.Configuration);
+        // Automatic failover runs in the admin host only: the command line must never start a second monitor.
+        builder.Services.AddHostedService<HaPortal.Core.Replication.FailoverMonitorService>();
 
         builder.Services.AddDataProtection()
             .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataFolder, "keys")))

@@ -2,6 +2,7 @@ using HaPortal.Core.Audit;
 using HaPortal.Core.Haproxy;
 using HaPortal.Core.Persistence;
 using HaPortal.Core.ProxySql;
+using HaPortal.Core.Replication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -20,6 +21,13 @@ public static class CoreServices
         services.TryAddSingleton<BackendOperations>();
         services.TryAddSingleton<HaproxyTargets>();
         services.AddProxySql();
+        services.TryAddSingleton<NoRouterSwitch>();
+        services.TryAddSingleton<IRoutingSwitch>(sp => sp.GetRequiredService<NoRouterSwitch>());
+        services.TryAddSingleton<ConfiguredReplication>();
+        services.TryAddSingleton<IReplicationResolver>(sp => sp.GetRequiredService<ConfiguredReplication>());
+        services.TryAddSingleton<MonitorDecisionLog>();
+        services.TryAddSingleton<DrillStore>();
+        services.TryAddSingleton<DrillSession>();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using HaPortal.Api;
+using HaPortal.Core.Persistence;
 using HaPortal.Core.Replication;
 using HaPortal.Core.Security;
 using Microsoft.AspNetCore.Components;
@@ -15,6 +16,9 @@ public sealed partial class ReplicationPage
     [Parameter] public required string Name { get; set; }
     [Inject] public required IServiceProvider Services { get; init; }
     [Inject] public required TimeProvider Time { get; init; }
+    [Inject] public required MonitorDecisionLog DecisionLog { get; init; }
+    [Inject] public required TopologyStore Store { get; init; }
+    [Inject] public required DrillStore Drills { get; init; }
     [CascadingParameter] public required Task<AuthenticationState> Auth { get; set; }
 
     private readonly CancellationTokenSource _stop = new();
@@ -27,9 +31,16 @@ public sealed partial class ReplicationPage
     private bool _busy;
     private ImmutableArray<PreCheck>? _checks;
     private ReplicationOperationResult? _result;
+    private FailoverMonitorOptions _autoFailover = new();
+    private IReadOnlyList<MonitorDecision> _decisions = [];
+    private IReadOnlyList<StoredDrill> _drills = [];
+    private DrillKind _drillKind = DrillKind.Switchover;
+    private IReadOnlyList<string> _drillProblems = [];
 
     protected override async Task OnInitializedAsync()
     {
+        _decisions = DecisionLog.Of(Name);
+        DecisionLog.Added += OnDecision;
         await ResolveAsync();
         if (_target0?.Operations is not null) _loop = LoopAsync(_stop.Token);
     }
@@ -38,6 +49,16 @@ public sealed partial class ReplicationPage
     {
         _target0 = await ReplicationApi.Resolver(Services).ResolveAsync(Name, _stop.Token);
         _problems = _target0.Problems;
+        var stored = await Store.GetAsync(Name, ct: _stop.Token);
+        if (stored is not null) _autoFailover = FailoverMonitorService.OptionsOf(stored.Spec.Database.AutoFailover);
+        _drills = await Drills.ListAsync(Name, _stop.Token);
+    }
+
+    private void OnDecision(MonitorDecision decision)
+    {
+        if (decision.Topology != Name) return;
+        _decisions = DecisionLog.Of(Name);
+        _ = InvokeAsync(StateHasChanged);
     }
 
     private async Task LoopAsync(CancellationToken ct)
@@ -82,8 +103,22 @@ public sealed partial class ReplicationPage
         finally { _busy = false; }
     }
 
+    private async Task DrillAsync()
+    {
+        _busy = true;
+        try
+        {
+            var outcome = await ReplicationApi.RunDrillsAsync(Services, Name, _drillKind, 1, Actor.From((await Auth).User), _stop.Token);
+            _drillProblems = [.. outcome.Problems.Select(p => $"{p.Field}: {p.Message}"), .. outcome.Reports.Where(r => !r.Succeeded).Select(r => r.Summary)];
+            await ResolveAsync();
+        }
+        catch (ForbiddenException e) { _drillProblems = [e.Message]; }
+        finally { _busy = false; }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        DecisionLog.Added -= OnDecision;
         await _stop.CancelAsync();
         if (_loop is not null) await _loop;
         _stop.Dispose();

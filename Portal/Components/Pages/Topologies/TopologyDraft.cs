@@ -46,6 +46,10 @@ public sealed class TopologyDraft
     public bool SemiSync { get; set; }
     public string AppSchema { get; set; } = "app";
     public string AppUser { get; set; } = "app";
+    public bool AutoFailoverEnabled { get; set; }
+    public int AutoFailoverChecks { get; set; } = 3;
+    public int AutoFailoverIntervalMs { get; set; } = 1000;
+    public int AutoFailoverAntiFlapSeconds { get; set; } = 600;
 
     /// <summary>The shape of the seed stack: one HAProxy, two web nodes, one ProxySQL with read/write split, primary + replica.</summary>
     public static TopologyDraft NewDefault() => FromSpec(new TopologySpec
@@ -100,6 +104,10 @@ public sealed class TopologyDraft
             SemiSync = db.SemiSync,
             AppSchema = db.AppSchema,
             AppUser = db.AppUser,
+            AutoFailoverEnabled = db.AutoFailover.Enabled,
+            AutoFailoverChecks = db.AutoFailover.Checks,
+            AutoFailoverIntervalMs = db.AutoFailover.IntervalMs,
+            AutoFailoverAntiFlapSeconds = db.AutoFailover.AntiFlapWindowSeconds,
         };
     }
 
@@ -136,6 +144,11 @@ public sealed class TopologyDraft
             SemiSync = SemiSync,
             AppSchema = AppSchema,
             AppUser = AppUser,
+            AutoFailover = new()
+            {
+                Enabled = AutoFailoverEnabled, Checks = AutoFailoverChecks,
+                IntervalMs = AutoFailoverIntervalMs, AntiFlapWindowSeconds = AutoFailoverAntiFlapSeconds,
+            },
         },
     };
 
