@@ -24,6 +24,9 @@ public static class ComposeExport
     public const string EnvFileName = ".env";
     public const string InitFileName = "01-haportal-bootstrap.sql";
 
+    /// <summary>Read after the rendered my.cnf (mariadb.conf.d is read in name order), so it wins.</summary>
+    public const string PrimaryCnfPath = "/etc/mysql/mariadb.conf.d/zz-haportal-compose-primary.cnf";
+
     private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -35,12 +38,14 @@ public static class ComposeExport
         foreach (var c in stack.Containers.OrderBy(c => c.Tier).ThenBy(c => c.Node, StringComparer.Ordinal))
             services.Add(c.Node, Service(stack, c, secrets, files));
 
-        var network = new YamlMappingNode
-        {
-            { "name", Str(stack.Network) },
-            { "driver", Str("bridge") },
-            { "labels", Map(DesiredStackBuilder.NetworkLabels(stack.Topology)) },
-        };
+        var networks = new YamlMappingNode();
+        foreach (var name in stack.Networks)
+            networks.Add(name, new YamlMappingNode
+            {
+                { "name", Str(name) },
+                { "driver", Str("bridge") },
+                { "labels", Map(DesiredStackBuilder.NetworkLabels(stack.Topology)) },
+            });
         var volumes = new YamlMappingNode();
         foreach (var v in stack.Volumes)
             volumes.Add(v.Name, new YamlMappingNode
@@ -53,7 +58,7 @@ public static class ComposeExport
         {
             { "version", Str("2.4") },
             { "services", services },
-            { "networks", new YamlMappingNode { { stack.Network, network } } },
+            { "networks", networks },
         };
         if (volumes.Children.Count > 0) root.Add("volumes", volumes);
 
@@ -114,7 +119,12 @@ public static class ComposeExport
         foreach (var v in d.Volumes) mounts.Add(Str($"{v.Volume}:{v.ContainerPath}"));
         var configFiles = c.Files.ToList();
         if (c.Role == NodeRole.Primary)
+        {
             configFiles.Add(new ContainerFile($"{BootstrapSql.InitDirectory}/{InitFileName}", BootstrapSql.Primary(stack.Spec, BootstrapSql.InitFileVariable)));
+            // Every database boots read-only (its my.cnf names no role); the Docker deploy opens the primary after its
+            // bootstrap. A compose project has no portal to do that, so the primary's role is fixed in a later file.
+            configFiles.Add(new ContainerFile(PrimaryCnfPath, "[mariadbd]\nread_only = OFF\n"));
+        }
         else if (c.Role == NodeRole.Replica)
             configFiles.Add(new ContainerFile($"{BootstrapSql.InitDirectory}/{InitFileName}", BootstrapSql.Replica(stack.Spec, BootstrapSql.InitFileVariable)));
         foreach (var file in configFiles)
@@ -127,10 +137,15 @@ public static class ComposeExport
 
         if (!d.Ports.IsEmpty)
             service.Add("ports", new YamlSequenceNode(d.Ports.Select(p => Str($"{p.HostAddress}:{p.HostPort}:{p.ContainerPort}"))));
-        service.Add("networks", new YamlMappingNode
+        var serviceNetworks = new YamlMappingNode
         {
             { d.Network, new YamlMappingNode { { "aliases", new YamlSequenceNode(d.NetworkAliases.Select(Str)) } } },
-        });
+        };
+        if (c.SqlAliases is { } sqlAliases)
+            serviceNetworks.Add(stack.SqlNetwork, sqlAliases.IsEmpty
+                ? new YamlMappingNode()
+                : new YamlMappingNode { { "aliases", new YamlSequenceNode(sqlAliases.Select(Str)) } });
+        service.Add("networks", serviceNetworks);
         if (!d.CapAdd.IsEmpty) service.Add("cap_add", new YamlSequenceNode(d.CapAdd.Select(Str)));
         if (d.Command is { } command) service.Add("command", new YamlSequenceNode(command.Select(a => Str(a.Replace("$", "$$", StringComparison.Ordinal)))));
 

@@ -114,7 +114,7 @@ public sealed class DeployApiTests(ApiPortalFixture fixture) : IClassFixture<Api
         Assert.False(json.GetProperty("upToDate").GetBoolean());
         var steps = json.GetProperty("steps").EnumerateArray()
             .Select(s => $"{s.GetProperty("action").GetString()} {s.GetProperty("object").GetString()} {s.GetProperty("node").GetString()}").ToArray();
-        Assert.Equal(["create network ", "create volume db1", "create container db1", "create container web1", "create container lb"], steps);
+        Assert.Equal(["create network ", "create network ", "create volume db1", "create container db1", "create container web1", "create container lb"], steps);
         Assert.Empty(json.GetProperty("problems").EnumerateArray());
         Assert.DoesNotContain("password", text, StringComparison.OrdinalIgnoreCase);
     }

@@ -54,7 +54,7 @@ public sealed class DeployPageBrowserTests(BrowserFixture browser)
             await page.GetByTestId("open-deploy").ClickAsync();
             await page.WaitForURLAsync($"**/topologies/{name}/deploy");
             await WaitInteractiveAsync(page);
-            await Expect(page.GetByTestId("plan-step")).ToHaveCountAsync(5);
+            await Expect(page.GetByTestId("plan-step")).ToHaveCountAsync(6); // two networks (stack, sql), a volume, three containers
             await Expect(page.GetByTestId("state-empty")).ToBeVisibleAsync();
             await ShotAsync(page, "20-deploy-plan");
 
@@ -66,7 +66,7 @@ public sealed class DeployPageBrowserTests(BrowserFixture browser)
             await ShotAsync(page, "21-deploy-progress");
 
             await Expect(page.GetByTestId("deploy-outcome")).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 400_000 });
-            await Expect(page.Locator("[data-testid=progress-step][data-state=done]")).ToHaveCountAsync(5);
+            await Expect(page.Locator("[data-testid=progress-step][data-state=done]")).ToHaveCountAsync(6);
             await Expect(page.Locator("[data-testid=state-row][data-state=running]")).ToHaveCountAsync(3);
             await Expect(page.GetByTestId("plan-up-to-date")).ToBeVisibleAsync();
             await Expect(page.GetByTestId("site-link")).ToHaveAttributeAsync("href", $"http://127.0.0.1:{port}/");

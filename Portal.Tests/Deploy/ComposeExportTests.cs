@@ -57,11 +57,15 @@ public sealed class ComposeExportTests(ITestOutputHelper output) : IDisposable
         var services = (YamlMappingNode)root["services"];
         Assert.Equal(["db1", "db2", "web1", "web2", "lb"], services.Children.Keys.Select(k => k.ToString()));
         var lb = (YamlMappingNode)services["lb"];
-        Assert.Equal(["127.0.0.1:18080:80", "127.0.0.1:18404:8404"], ((YamlSequenceNode)lb["ports"]).Select(p => p.ToString()));
+        Assert.Equal(["127.0.0.1:18080:18080", "127.0.0.1:18404:18404"], ((YamlSequenceNode)lb["ports"]).Select(p => p.ToString()));
         Assert.Equal(["web1", "web2"], ((YamlSequenceNode)lb["depends_on"]).Select(p => p.ToString()));
         Assert.Equal("./config/lb/haproxy.cfg:/etc/haproxy/haproxy.cfg:ro", ((YamlSequenceNode)lb["volumes"]).Single().ToString());
         var replica = (YamlMappingNode)services["db2"];
-        Assert.Equal("replica", ((YamlMappingNode)replica["labels"])[EngineLabels.Role].ToString());
+        Assert.Equal("database", ((YamlMappingNode)replica["labels"])[EngineLabels.Role].ToString());
+        Assert.Equal("db-reader", ((YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)replica["networks"])["haportal-t1-sql"])["aliases"]).Single().ToString());
+        var primary = (YamlMappingNode)services["db1"];
+        Assert.Contains($"./config/db1/zz-haportal-compose-primary.cnf:{ComposeExport.PrimaryCnfPath}:ro",
+            ((YamlSequenceNode)primary["volumes"]).Select(v => v.ToString()));
         Assert.Contains("./config/db2/01-haportal-bootstrap.sql:/etc/haportal/init.d/01-haportal-bootstrap.sql:ro",
             ((YamlSequenceNode)replica["volumes"]).Select(v => v.ToString()));
         Assert.Contains("MASTER_PASSWORD = '${HAPORTAL_REPL_PASSWORD}'", files.Single(f => f.RelativePath == "config/db2/01-haportal-bootstrap.sql").Content);
