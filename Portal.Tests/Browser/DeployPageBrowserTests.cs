@@ -79,6 +79,8 @@ public sealed class DeployPageBrowserTests(BrowserFixture browser)
             await page.GetByRole(AriaRole.Checkbox, new() { Name = "also the data volumes" }).CheckAsync();
             await page.GetByTestId("destroy").ClickAsync();
             await page.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Destroy", Exact = true }).ClickAsync();
+            // The apply's outcome stays on the page until the destroy's first event replaces it: wait for that first.
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Progress (destroy)" })).ToBeVisibleAsync();
             await Expect(page.GetByTestId("deploy-outcome")).ToHaveAttributeAsync("data-outcome", "completed", new() { Timeout = 120_000 });
             await Expect(page.GetByTestId("state-empty")).ToBeVisibleAsync();
             await ShotAsync(page, "23-deploy-destroyed");
