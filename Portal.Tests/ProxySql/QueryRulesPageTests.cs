@@ -30,17 +30,7 @@ public sealed class QueryRulesPageTests : IAsyncLifetime
         _double.AddDigest(10, "blog", "app", "SELECT @@server_id FROM posts WHERE id=? FOR UPDATE", 1);
         _double.ExecuteDirect("UPDATE stats.stats_mysql_query_rules SET hits = 60 WHERE rule_id = 200");
 
-        _ctx.Services.AddMudServices();
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ProxySql:AdminEndpoint"] = $"127.0.0.1:{_double.Port}",
-            ["ProxySql:AdminPassword"] = "ui-pw",
-        }).Build());
-        _ctx.Services.AddSingleton<TopologyStore>(_db.Topologies);
-        _ctx.Services.AddSingleton<AuditLog>(_db.Audit);
-        _ctx.Services.AddProxySql();
-        _ctx.AddAuthorization().SetAuthorized("olga").SetRoles("Operator");
+        _ctx.AddProxySqlPage(_db, $"127.0.0.1:{_double.Port}", "ui-pw");
     }
 
     public async ValueTask DisposeAsync()

@@ -28,18 +28,7 @@ public sealed class ServersPageTests : IAsyncLifetime
             Assert.True((await node.ReplaceReplicationHostgroupsAsync([new ReplicationHostgroup(10, 20)], Ct)).Succeeded);
         }
         _canary.AddDigest(20, "blog", "app", "SELECT * FROM posts WHERE id=?", 42);
-        _ctx.Services.AddMudServices();
-        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
-        _ctx.Services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ProxySql:AdminEndpoint"] = $"127.0.0.1:{_canary.Port},127.0.0.1:{_second.Port}",
-            ["ProxySql:AdminPassword"] = "srv-pw",
-        }).Build());
-        _ctx.Services.AddSingleton<TopologyStore>(_db.Topologies);
-        _ctx.Services.AddSingleton<AuditLog>(_db.Audit);
-        _ctx.Services.AddSingleton<TimeProvider>(_db.Time);
-        _ctx.Services.AddProxySql();
-        _ctx.AddAuthorization().SetAuthorized("olga").SetRoles("Operator");
+        _ctx.AddProxySqlPage(_db, $"127.0.0.1:{_canary.Port},127.0.0.1:{_second.Port}", "srv-pw", _db.Time);
     }
 
     public async ValueTask DisposeAsync()
