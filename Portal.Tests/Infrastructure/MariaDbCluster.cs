@@ -49,6 +49,26 @@ public sealed class MariaDbCluster : IAsyncDisposable
 
     public IReadOnlyDictionary<string, DbEndpoint> Endpoints => Nodes.ToDictionary(n => n.Name, n => n.Endpoint);
 
+    /// <summary>The accounts a portal process uses on these servers (its HAPORTAL_DB_* settings).</summary>
+    public static readonly IReadOnlyDictionary<string, string> PortalAccounts = new Dictionary<string, string>
+    {
+        ["HAPORTAL_DB_ADMIN_USER"] = AdminUser, ["HAPORTAL_DB_ADMIN_PASSWORD"] = AdminPassword,
+        ["HAPORTAL_DB_REPL_USER"] = ReplUser, ["HAPORTAL_DB_REPL_PASSWORD"] = ReplPassword,
+        ["HAPORTAL_DB_APP_USER"] = AppUser, ["HAPORTAL_DB_APP_PASSWORD"] = AppPassword,
+    };
+
+    /// <summary>What a portal process needs to operate this cluster as <paramref name="topology"/>: accounts, endpoints, pid files.</summary>
+    public Dictionary<string, string> PortalSettings(string topology)
+    {
+        var settings = new Dictionary<string, string>(PortalAccounts);
+        foreach (var n in Nodes)
+        {
+            settings[$"Replication__Endpoints__{topology}__{n.Name}"] = $"127.0.0.1:{n.Port}";
+            settings[$"Replication__PidFiles__{topology}__{n.Name}"] = n.PidFile;
+        }
+        return settings;
+    }
+
     /// <summary>Starts <paramref name="count"/> nodes named db1..dbN; db1 is the primary, the rest replicate from it.</summary>
     public static async Task<MariaDbCluster> StartAsync(int count = 3, bool semiSync = false, CancellationToken ct = default)
     {

@@ -19,18 +19,8 @@ public sealed class ReplicationApiTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _cluster = await MariaDbCluster.StartAsync(3, ct: Ct);
-        var env = new Dictionary<string, string>
-        {
-            ["HAPORTAL_ADMIN_PASSWORD"] = AdminPassword,
-            ["HAPORTAL_DB_ADMIN_USER"] = MariaDbCluster.AdminUser, ["HAPORTAL_DB_ADMIN_PASSWORD"] = MariaDbCluster.AdminPassword,
-            ["HAPORTAL_DB_REPL_USER"] = MariaDbCluster.ReplUser, ["HAPORTAL_DB_REPL_PASSWORD"] = MariaDbCluster.ReplPassword,
-            ["HAPORTAL_DB_APP_USER"] = MariaDbCluster.AppUser, ["HAPORTAL_DB_APP_PASSWORD"] = MariaDbCluster.AppPassword,
-        };
-        foreach (var n in _cluster.Nodes)
-        {
-            env[$"Replication__Endpoints__seed-stack__{n.Name}"] = $"127.0.0.1:{n.Port}";
-            env[$"Replication__PidFiles__seed-stack__{n.Name}"] = n.PidFile;
-        }
+        var env = _cluster.PortalSettings("seed-stack");
+        env["HAPORTAL_ADMIN_PASSWORD"] = AdminPassword;
         _portal = await PortalProcess.StartAsync(env);
         var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
         var spec = seed with { Database = seed.Database with { AppSchema = MariaDbCluster.AppSchema, Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }, new DbNodeSpec { Name = "db3" }] } };

@@ -39,12 +39,7 @@ public sealed class ReplicationCommandTests : IAsyncLifetime
         info.ArgumentList.Add(RepoPaths.PortalDll);
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["Portal__DataFolder"] = _data;
-        info.Environment["HAPORTAL_DB_ADMIN_USER"] = MariaDbCluster.AdminUser;
-        info.Environment["HAPORTAL_DB_ADMIN_PASSWORD"] = MariaDbCluster.AdminPassword;
-        info.Environment["HAPORTAL_DB_REPL_USER"] = MariaDbCluster.ReplUser;
-        info.Environment["HAPORTAL_DB_REPL_PASSWORD"] = MariaDbCluster.ReplPassword;
-        info.Environment["HAPORTAL_DB_APP_USER"] = MariaDbCluster.AppUser;
-        info.Environment["HAPORTAL_DB_APP_PASSWORD"] = MariaDbCluster.AppPassword;
+        foreach (var (key, value) in MariaDbCluster.PortalAccounts) info.Environment[key] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync(Ct);
         var stderr = process.StandardError.ReadToEndAsync(Ct);
