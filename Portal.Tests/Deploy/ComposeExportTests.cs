@@ -13,23 +13,10 @@ public sealed class ComposeExportTests(ITestOutputHelper output) : IDisposable
     private static readonly StackSecrets Secrets = new("repl-secret-value", "app-secret-value", "monitor-secret-value");
     private readonly string _dir = Directory.CreateTempSubdirectory("haportal-compose-").FullName;
 
-    private static TopologySpec SmallStack(string name, int port, int statsPort) => new()
-    {
-        Name = name,
-        LoadBalancer = new LoadBalancerSpec
-        {
-            PublishPort = port,
-            Stats = new StatsSpec { PublishPort = statsPort },
-            HealthCheck = new HealthCheckSpec { IntervalMs = 1000 },
-        },
-        Web = new WebTierSpec { Nodes = [new WebNodeSpec { Name = "web1" }, new WebNodeSpec { Name = "web2" }] },
-        Database = new DatabaseSpec { Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }], AppSchema = "blog" },
-    };
-
     [Fact]
     public void Build_SecretsOnlyInTheOwnerOnlyEnvFile_YmlRefersToThemByName()
     {
-        var stack = DesiredStackBuilder.Build(SmallStack("t1", 18080, 18404), new DeploySettings(), Secrets);
+        var stack = DesiredStackBuilder.Build(TestStacks.Small("t1", 18080, 18404), new DeploySettings(), Secrets);
 
         var files = ComposeExport.Build(stack, Secrets);
 
@@ -46,7 +33,7 @@ public sealed class ComposeExportTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Build_ServicesPerNode_WithLabelsPortsReadOnlyConfigsAndInitFiles()
     {
-        var stack = DesiredStackBuilder.Build(SmallStack("t1", 18080, 18404), new DeploySettings { PublishAddress = "127.0.0.1" }, Secrets);
+        var stack = DesiredStackBuilder.Build(TestStacks.Small("t1", 18080, 18404), new DeploySettings { PublishAddress = "127.0.0.1" }, Secrets);
 
         var files = ComposeExport.Build(stack, Secrets);
 
@@ -131,7 +118,7 @@ public sealed class ComposeExportTests(ITestOutputHelper output) : IDisposable
         var name = DockerTestEngine.UniqueName("compose");
         var port = FreePort.Next();
         var secrets = StackSecrets.Generate();
-        var stack = DesiredStackBuilder.Build(SmallStack(name, port, FreePort.Next()), settings, secrets);
+        var stack = DesiredStackBuilder.Build(TestStacks.Small(name, port, FreePort.Next()), settings, secrets);
         await ComposeExport.WriteAsync(_dir, ComposeExport.ComposeFileName, ComposeExport.Build(stack, secrets), ct);
 
         try

@@ -15,19 +15,6 @@ namespace HaPortal.Tests.Deploy;
 /// </summary>
 public class DeployEndToEndTests(ITestOutputHelper output)
 {
-    private static TopologySpec SmallStack(string name, int port, int statsPort) => new()
-    {
-        Name = name,
-        LoadBalancer = new LoadBalancerSpec
-        {
-            PublishPort = port,
-            Stats = new StatsSpec { PublishPort = statsPort },
-            HealthCheck = new HealthCheckSpec { IntervalMs = 1000 },
-        },
-        Web = new WebTierSpec { Nodes = [new WebNodeSpec { Name = "web1" }, new WebNodeSpec { Name = "web2" }] },
-        Database = new DatabaseSpec { Primary = new DbNodeSpec { Name = "db1" }, Replicas = [new DbNodeSpec { Name = "db2" }], AppSchema = "blog" },
-    };
-
     [Fact(Timeout = 600_000)]
     public async Task Apply_SmallStack_ResumesAfterAFailedStepServesBothNodesStickilyReplicatesAndDestroysCleanly()
     {
@@ -36,7 +23,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         var engine = await DockerTestEngine.RequireAsync(settings, ct);
         var deployer = new StackDeployer(engine, settings, TimeProvider.System);
         var (port, statsPort) = (FreePort.Next(), FreePort.Next());
-        var spec = SmallStack(DockerTestEngine.UniqueName("e2e"), port, statsPort);
+        var spec = TestStacks.Small(DockerTestEngine.UniqueName("e2e"), port, statsPort);
         Assert.True(TopologyValidator.Validate(spec).IsValid);
 
         try
