@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using HaPortal.Core.Docker;
@@ -133,9 +134,10 @@ public static class DesiredStackBuilder
 
         foreach (var web in spec.Web.Nodes)
         {
+            // The web node's own settings (Portal/WebNode/README.md), as environment variables.
             var env = ImmutableSortedDictionary<string, string>.Empty
-                .Add("HAPORTAL_NODE_NAME", web.Name)
-                .Add("HAPORTAL_TOPOLOGY", spec.Name);
+                .Add("Node__Name", web.Name)
+                .Add("Blog__ReadYourWritesSeconds", spec.Web.ReadYourWritesSeconds.ToString(CultureInfo.InvariantCulture));
             // Writes to whichever node holds the writer alias, reads spread over the replicas: the aliases move, the
             // connection strings (and so the web containers) stay.
             var secretEnv = ImmutableSortedDictionary<string, string>.Empty

@@ -48,6 +48,17 @@ public class DesiredStackTests
     }
 
     [Fact]
+    public void Build_WebNodes_GetTheirNameAndTheReadYourWritesWindowAsWebNodeSettings()
+    {
+        var spec = Spec();
+        var stack = DesiredStackBuilder.Build(spec with { Web = spec.Web with { ReadYourWritesSeconds = 5 } }, new DeploySettings(), Secrets);
+
+        var env = stack.Containers.Single(c => c.Node == "web2").Definition.Environment;
+        Assert.Equal("web2", env["Node__Name"]);
+        Assert.Equal("5", env["Blog__ReadYourWritesSeconds"]);
+    }
+
+    [Fact]
     public void Build_WithoutRouter_WebNodesWriteToTheWriterAliasAndReadFromTheReaderAlias()
     {
         var stack = DesiredStackBuilder.Build(Spec(), new DeploySettings(), Secrets);
