@@ -86,9 +86,19 @@ public sealed partial class DeployOperations(IDeployRunner runner, TopologyStore
             return Refused(preview.Topology, preview.Found
                 ? string.Join(Environment.NewLine, preview.TopologyErrors.Concat(preview.PlanProblems))
                 : $"No topology named '{preview.Topology}'.");
-        var prepared = preview.Prepared!;
-        return RunAsync(actor, "deploy.apply", preview.Topology,
-            $"revision {preview.Stored!.Revision.Number}", token => runner.ApplyAsync(prepared, token), prepared.Plan, ct);
+        return ApplyAsync(actor, preview.Prepared!, $"revision {preview.Stored!.Revision.Number}", ct);
+    }
+
+    /// <summary>Plans a topology that need not be stored (the command line's topology file).</summary>
+    public Task<PreparedDeploy> PlanAsync(TopologySpec spec, CancellationToken ct) => runner.PlanAsync(spec, ct);
+
+    /// <summary>Runs a plan made by <see cref="PlanAsync"/>; <paramref name="source"/> says in the audit where the topology came from.</summary>
+    public IAsyncEnumerable<DeployProgress> ApplyAsync(Actor actor, PreparedDeploy prepared, string source, CancellationToken ct)
+    {
+        actor.EnsureCanChange($"deploy '{prepared.Plan.Topology}'");
+        if (!prepared.Plan.CanApply)
+            return Refused(prepared.Plan.Topology, string.Join(Environment.NewLine, prepared.Plan.Problems));
+        return RunAsync(actor, "deploy.apply", prepared.Plan.Topology, source, token => runner.ApplyAsync(prepared, token), prepared.Plan, ct);
     }
 
     public Task<DeployPlan> PlanDestroyAsync(string topology, bool includeVolumes, CancellationToken ct) =>

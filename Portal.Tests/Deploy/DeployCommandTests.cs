@@ -1,7 +1,9 @@
 using System.Text.Json;
 using HaPortal.Core.Deploy;
+using HaPortal.Core.Persistence;
 using HaPortal.Tests.Docker;
 using HaPortal.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace HaPortal.Tests.Deploy;
 
@@ -23,6 +25,23 @@ public sealed class DeployCommandTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(result.ErrorLines, l => l.StartsWith("sqlRouter: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Destroy_IsAudited_AsTheCommandLineUser_LikeThePageAndTheApi()
+    {
+        await DockerTestEngine.RequireAsync(new DeploySettings(), TestContext.Current.CancellationToken);
+        var name = DockerTestEngine.UniqueName("cliaudit");
+
+        var result = await PortalCli.RunAsync(_data, "destroy", name);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var options = new DbContextOptionsBuilder<PortalDb>().UseSqlite($"Data Source={Path.Combine(_data, "haportal.db")};Pooling=false").Options;
+        await using var db = new PortalDb(options);
+        var entry = Assert.Single(await db.Audit.Where(a => a.Target == name).ToListAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("deploy.destroy", entry.Action);
+        Assert.StartsWith("cli:", entry.User, StringComparison.Ordinal);
+        Assert.Equal("nothing on the engine", entry.Before);
     }
 
     [Fact]

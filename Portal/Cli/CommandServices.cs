@@ -1,3 +1,4 @@
+using HaPortal.Core.Deploy;
 using HaPortal.Hosting;
 
 namespace HaPortal.Cli;
@@ -12,7 +13,7 @@ public static class CommandServices
             .AddEnvironmentVariables()
             .Build();
         var options = config.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
-        var services = new ServiceCollection().AddLogging().AddSingleton(options).AddPortalCore(options).BuildServiceProvider();
+        var services = new ServiceCollection().AddLogging().AddSingleton(options).AddPortalCore(options).AddDeploy(config).BuildServiceProvider();
         await CoreServices.MigrateAsync(services, ct);
         return services;
     }

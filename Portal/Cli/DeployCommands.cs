@@ -4,12 +4,14 @@ using System.Text.Json.Serialization;
 using HaPortal.Core.Deploy;
 using HaPortal.Core.Docker;
 using HaPortal.Core.Persistence;
+using HaPortal.Core.Security;
 using HaPortal.Core.Topology;
 
 namespace HaPortal.Cli;
 
 /// <summary>
-/// plan, apply, destroy, status: a topology (file or stored name) on a Docker engine.
+/// plan, apply, destroy, status: a topology (file or stored name) on a Docker engine, through the same
+/// <see cref="DeployOperations"/> as the deploy page and the API (one deploy per topology, apply and destroy audited).
 /// Settings: Docker__Endpoint (default unix:///var/run/docker.sock), Deploy__WebImage, Deploy__DatabaseImage,
 /// Deploy__LoadBalancerImage, Deploy__PublishAddress (default 0.0.0.0), Deploy__ReadyTimeout.
 /// </summary>
@@ -42,7 +44,8 @@ public static class DeployCommands
         {
             var spec = await LoadAsync(parse.GetValue(target)!, io, ct);
             if (spec is null) return ExitCodes.InvalidInput;
-            var prepared = await Deployer().PlanAsync(spec, ct);
+            await using var services = await CommandServices.OpenAsync(ct);
+            var prepared = await services.GetRequiredService<DeployOperations>().PlanAsync(spec, ct);
             WritePlan(prepared.Plan, parse.GetValue(json), io);
             return prepared.Plan.CanApply ? ExitCodes.Ok : ExitCodes.InvalidInput;
         });
@@ -56,17 +59,20 @@ public static class DeployCommands
         var command = new Command("apply", "Make the Docker engine match the topology, streaming progress; a second apply changes nothing.") { target, json };
         command.SetAction(async (parse, ct) =>
         {
-            var spec = await LoadAsync(parse.GetValue(target)!, io, ct);
+            var source = parse.GetValue(target)!;
+            var spec = await LoadAsync(source, io, ct);
             if (spec is null) return ExitCodes.InvalidInput;
-            var deployer = Deployer();
-            var prepared = await deployer.PlanAsync(spec, ct);
+            await using var services = await CommandServices.OpenAsync(ct);
+            var operations = services.GetRequiredService<DeployOperations>();
+            var prepared = await operations.PlanAsync(spec, ct);
             if (!prepared.Plan.CanApply)
             {
                 foreach (var problem in prepared.Plan.Problems) io.Error.WriteLine(problem);
                 return ExitCodes.InvalidInput;
             }
             if (!parse.GetValue(json)) WritePlan(prepared.Plan, false, io);
-            return await StreamAsync(deployer.ApplyAsync(prepared, ct), parse.GetValue(json), io);
+            var from = File.Exists(source) ? $"command line, file {Path.GetFullPath(source)}" : "command line, stored topology";
+            return await StreamAsync(operations.ApplyAsync(Actor.CommandLine(), prepared, from, ct), parse.GetValue(json), io);
         });
         return command;
     }
@@ -79,10 +85,11 @@ public static class DeployCommands
         var command = new Command("destroy", "Remove every container and network the topology owns on the engine (data volumes only with --volumes).") { name, volumes, json };
         command.SetAction(async (parse, ct) =>
         {
-            var deployer = Deployer();
-            var plan = await deployer.PlanDestroyAsync(parse.GetValue(name)!, parse.GetValue(volumes), ct);
+            await using var services = await CommandServices.OpenAsync(ct);
+            var operations = services.GetRequiredService<DeployOperations>();
+            var plan = await operations.PlanDestroyAsync(parse.GetValue(name)!, parse.GetValue(volumes), ct);
             if (!parse.GetValue(json)) WritePlan(plan, false, io);
-            return await StreamAsync(deployer.DestroyAsync(plan, ct), parse.GetValue(json), io);
+            return await StreamAsync(operations.DestroyAsync(Actor.CommandLine(), plan, ct), parse.GetValue(json), io);
         });
         return command;
     }
@@ -94,7 +101,8 @@ public static class DeployCommands
         var command = new Command("status", "Show the containers, networks and volumes a topology has on the engine.") { name, json };
         command.SetAction(async (parse, ct) =>
         {
-            var status = await Deployer().StatusAsync(parse.GetValue(name)!, ct);
+            await using var services = await CommandServices.OpenAsync(ct);
+            var status = await services.GetRequiredService<DeployOperations>().StatusAsync(parse.GetValue(name)!, ct);
             if (parse.GetValue(json))
             {
                 io.Out.WriteLine(JsonSerializer.Serialize(status, Json));
@@ -184,12 +192,6 @@ public static class DeployCommands
             return null;
         }
         return stored.Spec;
-    }
-
-    private static StackDeployer Deployer()
-    {
-        var engineOptions = Configuration().GetSection(ContainerEngineOptions.Section).Get<ContainerEngineOptions>() ?? new ContainerEngineOptions();
-        return new StackDeployer(new DockerEngine(engineOptions), Settings(), TimeProvider.System);
     }
 
     internal static DeploySettings Settings() =>
