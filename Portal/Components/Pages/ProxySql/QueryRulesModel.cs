@@ -54,6 +54,9 @@ public sealed class QueryRulesModel(IReadOnlyList<IProxySqlAdmin> nodes, string?
     public bool OutcomeFailed { get; private set; }
     public bool HasTopology => topology is not null;
 
+    /// <summary>The last change when some nodes took it and others did not: what retry and roll back work on.</summary>
+    public RuleChangeOutcome? Partial { get; private set; }
+
     public async Task LoadAsync(CancellationToken ct = default)
     {
         Rules = await nodes[0].GetQueryRulesAsync(AdminLayer.Memory, ct);
@@ -97,6 +100,21 @@ public sealed class QueryRulesModel(IReadOnlyList<IProxySqlAdmin> nodes, string?
 
     public Task<bool> ReapplyStoredAsync(Actor actor, CancellationToken ct = default) => RunAsync(ops.ReapplyStoredAsync(Target, actor, ct), ct);
 
+    /// <summary>Rolls the rules of a partial change out again to the nodes that did not take them.</summary>
+    public Task<bool> RetryAsync(Actor actor, CancellationToken ct = default) =>
+        RunAsync(ops.ReplaceAsync(Target with { Nodes = NodesNamed(Partial!.Rollout!.Unfinished) }, Partial.After!, actor, "retry", ct), ct);
+
+    /// <summary>Puts the rules from before a partial change back on the nodes that took it.</summary>
+    public Task<bool> RollBackAsync(Actor actor, CancellationToken ct = default) =>
+        RunAsync(ops.ReplaceAsync(Target with { Nodes = NodesNamed(Partial!.Rollout!.Nodes.Where(n => n.State == NodeState.Applied).Select(n => n.Node)) },
+            Partial.Before!, actor, "roll-back", ct), ct);
+
+    private List<IProxySqlAdmin> NodesNamed(IEnumerable<string> names)
+    {
+        var wanted = names.ToHashSet();
+        return [.. nodes.Where(n => wanted.Contains(n.Node))];
+    }
+
     private async Task<bool> RunAsync(Task<RuleChangeOutcome> change, CancellationToken ct)
     {
         RuleChangeOutcome outcome;
@@ -108,6 +126,8 @@ public sealed class QueryRulesModel(IReadOnlyList<IProxySqlAdmin> nodes, string?
         }
         Problems = outcome.Problems;
         OutcomeFailed = !outcome.Succeeded;
+        Partial = outcome is { Rollout: { Succeeded: false } r0, Before: not null, After: not null } && r0.Nodes.Any(n => n.State == NodeState.Applied)
+            ? outcome : null;
         Outcome = outcome.Rollout is { } r
             ? string.Join("; ", r.Nodes.Select(n => n.ToString())) + (outcome.Revision is { } rev ? $"; topology revision {rev}" : "")
             : null;
