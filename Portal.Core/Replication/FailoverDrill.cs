@@ -11,7 +11,7 @@ public enum DrillKind { Switchover, Kill, Pause }
 /// <summary>One moment of a drill, in milliseconds after the disruption (negative: before it).</summary>
 public sealed record DrillEvent(string Step, double AtMs, string Detail);
 
-/// <summary>What a drill measured. <see cref="UnavailableMs"/>: from the disruption to the first write accepted after it.</summary>
+/// <summary>What a drill measured. <see cref="UnavailableMs"/>: from the kill or pause (a switchover: from the old primary going read-only) to the first write accepted after it.</summary>
 public sealed record DrillReport(
     string Topology, DrillKind Kind, bool Succeeded, string Summary, string OldPrimary, string? NewPrimary,
     double? UnavailableMs, int Acknowledged, int Lost, int Duplicated, int FailedWrites, ImmutableArray<DrillEvent> Timeline,
@@ -144,10 +144,13 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
         catch (MySqlException e) { return Refused(cluster, kind, $"the drill table cannot be made as the application user: {e.Message}"); }
 
         var run = Guid.NewGuid().ToString("N");
-        var acked = new ConcurrentQueue<(long Id, long At)>();
+        var acked = new ConcurrentQueue<(long Id, long Sent, long At)>();
         var failed = 0;
         var started = time.GetTimestamp();
         long? disruptedAt = null;
+        // Writes sent before this moment may still be acknowledged by the old primary (in flight at the kill, or before
+        // it went read-only), so "first write accepted" is the first acknowledged write sent after it.
+        long acceptedFrom = 0;
         var disruptedWall = DateTimeOffset.MinValue;
         using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var load = Task.Run(async () =>
@@ -156,8 +159,9 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
             {
                 try
                 {
+                    var sent = time.GetTimestamp();
                     await writer.WriteAsync(run, id, stopLoad.Token).ConfigureAwait(false);
-                    acked.Enqueue((id, time.GetTimestamp()));
+                    acked.Enqueue((id, sent, time.GetTimestamp()));
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !stopLoad.IsCancellationRequested)
                 {
@@ -180,11 +184,13 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
                 var target = view.Nodes.Where(n => n.Name != old.Name && n.Reachable).Select(n => n.Name).First();
                 events.Add(("switchover requested", disruptedAt.Value, $"{old.Name} → {target}"));
                 result = await operations.SwitchoverAsync(cluster, target, actor, ct).ConfigureAwait(false);
+                acceptedFrom = result.Timeline.Where(s => s.Step == "old primary read-only").Select(s => Stamp(s.At)).FirstOrDefault(disruptedAt.Value);
             }
             else
             {
                 events.Add(("primary " + (kind == DrillKind.Kill ? "killed" : "paused"), disruptedAt.Value,
                     await disruption!.DisruptAsync(old, kind, ct).ConfigureAwait(false)));
+                acceptedFrom = time.GetTimestamp();
                 result = await DetectAndFailOverAsync(cluster, actor, events, ct).ConfigureAwait(false);
             }
             if (result is not null)
@@ -192,7 +198,7 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
                     events.Add((step.Step == "routing" ? "routing switched" : step.Step, Stamp(step.At), step.Detail));
 
             // Writes go on until one is accepted after the disruption, then a little longer (in-flight retries settle).
-            while (!load.IsCompleted && !acked.Any(a => a.At > disruptedAt.Value)) await Task.Delay(TimeSpan.FromMilliseconds(10), time, ct).ConfigureAwait(false);
+            while (!load.IsCompleted && !acked.Any(a => a.Sent >= acceptedFrom)) await Task.Delay(TimeSpan.FromMilliseconds(10), time, ct).ConfigureAwait(false);
             await Task.WhenAny(load, Task.Delay(_o.AfterRecovery, time, ct)).ConfigureAwait(false);
         }
         finally
@@ -202,7 +208,7 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
         }
 
         var ackList = acked.ToList();
-        var firstAfter = ackList.Where(a => a.At > disruptedAt!.Value).Select(a => (long?)a.At).FirstOrDefault();
+        var firstAfter = ackList.Where(a => a.Sent >= acceptedFrom).Select(a => (long?)a.At).FirstOrDefault();
         if (firstAfter is { } f) events.Add(("first write accepted", f, $"write #{ackList.First(a => a.At == f).Id}"));
         var newPrimary = result?.Succeeded == true ? result.NewPrimary : null;
         var lost = 0;
@@ -213,7 +219,9 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
             lost = ackList.Count(a => !rows.ContainsKey(a.Id));
             duplicated = rows.Values.Sum(c => Math.Max(0, c - 1));
         }
-        double? unavailable = firstAfter is { } fa ? Ms(disruptedAt!.Value, fa) : null;
+        // A switchover stops writes when the old primary goes read-only; a kill or pause at the disruption.
+        var outageFrom = kind == DrillKind.Switchover ? acceptedFrom : disruptedAt!.Value;
+        double? unavailable = firstAfter is { } fa ? Ms(outageFrom, fa) : null;
         var timeline = events.OrderBy(e => e.At).Select(e => new DrillEvent(e.Step, Math.Round(Ms(disruptedAt!.Value, e.At), 1), e.Detail)).ToImmutableArray();
         var succeeded = newPrimary is not null && unavailable is not null && lost == 0 && duplicated == 0;
         var summary = newPrimary is null
