@@ -82,6 +82,40 @@ public sealed class TopologyEditorTests : PortalComponentContext
     }
 
     [Fact]
+    public async Task Save_KeepsTheFieldsTheFormDoesNotShow()
+    {
+        SignIn("alice", Roles.Operator);
+        var seed = SeedStack();
+        var tuned = seed with
+        {
+            LoadBalancer = seed.LoadBalancer with
+            {
+                StickySessions = seed.LoadBalancer.StickySessions with { Indirect = false, NoCache = false },
+                HealthCheck = seed.LoadBalancer.HealthCheck with { ExpectStatus = 204 },
+            },
+            Web = seed.Web with
+            {
+                ReadYourWritesSeconds = 7,
+                Nodes = [seed.Web.Nodes[0], seed.Web.Nodes[1] with { State = HaPortal.Core.Topology.WebNodeState.Drain }],
+            },
+            SqlRouter = seed.SqlRouter! with { ReadFallback = new() { Enabled = true, Weight = 3 } },
+        };
+        Assert.True((await Store.SaveAsync(tuned, new Actor("setup", new HashSet<string> { Roles.Admin }), "tuned", Ct)).Saved);
+        var cut = RenderPage<TopologyEditor>(p => p.Add(x => x.Name, "seed-stack"));
+        cut.WaitForElement("[data-testid=save-topology]");
+
+        Input(cut, "web-node-weight-0").Input("50");
+        cut.WaitForAssertion(() => Assert.False(SaveDisabled(cut)));
+        await cut.Find("[data-testid=save-topology]").ClickAsync(new());
+
+        var saved = (await Store.GetAsync("seed-stack", ct: Ct))!;
+        Assert.Equal(2, saved.Revision.Number);
+        Assert.Equal(50, saved.Spec.Web.Nodes[0].Weight);
+        Assert.Equal(HaPortal.Core.Topology.TopologyYaml.Serialize(tuned with { Web = tuned.Web with { Nodes = [tuned.Web.Nodes[0] with { Weight = 50 }, tuned.Web.Nodes[1]] } }),
+            HaPortal.Core.Topology.TopologyYaml.Serialize(saved.Spec));
+    }
+
+    [Fact]
     public async Task Viewer_SeesReadOnlyFormAndSaveDisabled()
     {
         var cut = await EditSeedAsAsync(Roles.Viewer);

@@ -5,11 +5,14 @@ namespace HaPortal.Components.Pages.Topologies;
 
 /// <summary>
 /// A mutable copy of a <see cref="TopologySpec"/> for form binding. Lists keep the spec's order, so the index of a row
-/// is the index in the validator's paths (<c>web.nodes[1].name</c>). Fields the form does not show (kinds, rule user
-/// and schema filters) are carried through unchanged.
+/// is the index in the validator's paths (<c>web.nodes[1].name</c>). The draft keeps the spec (and each node the node
+/// spec) it was made from, and <see cref="ToSpec"/> changes only the fields the form shows: everything else (web node
+/// state, sticky and health-check details, read routing, fields added later) is carried through unchanged.
 /// </summary>
 public sealed class TopologyDraft
 {
+    private TopologySpec _origin = new() { Name = "" };
+
     public string Name { get; set; } = "";
 
     // Load balancer
@@ -31,7 +34,7 @@ public sealed class TopologyDraft
     // SQL router
     public bool RouterEnabled { get; set; }
     public string RouterKind { get; set; } = "proxysql";
-    public List<NamedDraft> RouterNodes { get; set; } = [];
+    public List<RouterNodeDraft> RouterNodes { get; set; } = [];
     public string? VirtualIp { get; set; }
     public int WriterHostgroup { get; set; } = 10;
     public int ReaderHostgroup { get; set; } = 20;
@@ -75,6 +78,7 @@ public sealed class TopologyDraft
         var db = spec.Database;
         return new TopologyDraft
         {
+            _origin = spec,
             Name = spec.Name,
             LoadBalancerKind = lb.Kind,
             PublishPort = lb.PublishPort,
@@ -88,10 +92,10 @@ public sealed class TopologyDraft
             HealthFall = lb.HealthCheck.Fall,
             StatsEnabled = lb.Stats.Enabled,
             StatsPort = lb.Stats.PublishPort,
-            WebNodes = spec.Web.Nodes.Select(n => new WebNodeDraft { Name = n.Name, Weight = n.Weight }).ToList(),
+            WebNodes = spec.Web.Nodes.Select(n => new WebNodeDraft { Origin = n, Name = n.Name, Weight = n.Weight }).ToList(),
             RouterEnabled = router is not null,
             RouterKind = router?.Kind ?? "proxysql",
-            RouterNodes = router?.Nodes.Select(n => new NamedDraft { Name = n.Name }).ToList() ?? [new() { Name = "proxysql1" }],
+            RouterNodes = router?.Nodes.Select(n => new RouterNodeDraft { Origin = n, Name = n.Name }).ToList() ?? [new() { Name = "proxysql1" }],
             VirtualIp = router?.VirtualIp,
             WriterHostgroup = router?.Hostgroups.Writer ?? 10,
             ReaderHostgroup = router?.Hostgroups.Reader ?? 20,
@@ -100,7 +104,7 @@ public sealed class TopologyDraft
             Version = db.Version,
             PrimaryName = db.Primary?.Name ?? "",
             PrimaryPriority = db.Primary?.Priority ?? 0,
-            Replicas = db.Replicas.Select(r => new DbNodeDraft { Name = r.Name, Priority = r.Priority }).ToList(),
+            Replicas = db.Replicas.Select(r => new DbNodeDraft { Origin = r, Name = r.Name, Priority = r.Priority }).ToList(),
             SemiSync = db.SemiSync,
             AppSchema = db.AppSchema,
             AppUser = db.AppUser,
@@ -111,46 +115,52 @@ public sealed class TopologyDraft
         };
     }
 
-    public TopologySpec ToSpec() => new()
+    public TopologySpec ToSpec()
     {
-        Name = Name.Trim(),
-        LoadBalancer = new()
+        var lb = _origin.LoadBalancer;
+        var db = _origin.Database;
+        var router = _origin.SqlRouter ?? new();
+        return _origin with
         {
-            Kind = LoadBalancerKind,
-            PublishPort = PublishPort,
-            Balance = Balance,
-            StickySessions = new() { Enabled = StickyEnabled, Cookie = StickyCookie, Mode = StickyMode },
-            HealthCheck = new() { Path = HealthPath, IntervalMs = HealthIntervalMs, Rise = HealthRise, Fall = HealthFall },
-            Stats = new() { Enabled = StatsEnabled, PublishPort = StatsPort },
-        },
-        Web = new() { Nodes = [.. WebNodes.Select(n => new WebNodeSpec { Name = n.Name.Trim(), Weight = n.Weight })] },
-        SqlRouter = RouterEnabled
-            ? new()
+            Name = Name.Trim(),
+            LoadBalancer = lb with
             {
-                Kind = RouterKind,
-                Nodes = [.. RouterNodes.Select(n => new RouterNodeSpec { Name = n.Name.Trim() })],
-                VirtualIp = string.IsNullOrWhiteSpace(VirtualIp) ? null : VirtualIp.Trim(),
-                Hostgroups = new() { Writer = WriterHostgroup, Reader = ReaderHostgroup },
-                QueryRules = [.. QueryRules.Select(r => r.ToSpec())],
-            }
-            : null,
-        Database = new()
-        {
-            Flavor = Flavor,
-            Version = Version,
-            // An empty name still makes a primary, so the validator reports it on the name field.
-            Primary = new() { Name = PrimaryName.Trim(), Priority = PrimaryPriority },
-            Replicas = [.. Replicas.Select(r => new DbNodeSpec { Name = r.Name.Trim(), Priority = r.Priority })],
-            SemiSync = SemiSync,
-            AppSchema = AppSchema,
-            AppUser = AppUser,
-            AutoFailover = new()
-            {
-                Enabled = AutoFailoverEnabled, Checks = AutoFailoverChecks,
-                IntervalMs = AutoFailoverIntervalMs, AntiFlapWindowSeconds = AutoFailoverAntiFlapSeconds,
+                Kind = LoadBalancerKind,
+                PublishPort = PublishPort,
+                Balance = Balance,
+                StickySessions = lb.StickySessions with { Enabled = StickyEnabled, Cookie = StickyCookie, Mode = StickyMode },
+                HealthCheck = lb.HealthCheck with { Path = HealthPath, IntervalMs = HealthIntervalMs, Rise = HealthRise, Fall = HealthFall },
+                Stats = lb.Stats with { Enabled = StatsEnabled, PublishPort = StatsPort },
             },
-        },
-    };
+            Web = _origin.Web with { Nodes = [.. WebNodes.Select(n => n.ToSpec())] },
+            SqlRouter = RouterEnabled
+                ? router with
+                {
+                    Kind = RouterKind,
+                    Nodes = [.. RouterNodes.Select(n => n.ToSpec())],
+                    VirtualIp = string.IsNullOrWhiteSpace(VirtualIp) ? null : VirtualIp.Trim(),
+                    Hostgroups = router.Hostgroups with { Writer = WriterHostgroup, Reader = ReaderHostgroup },
+                    QueryRules = [.. QueryRules.Select(r => r.ToSpec())],
+                }
+                : null,
+            Database = db with
+            {
+                Flavor = Flavor,
+                Version = Version,
+                // An empty name still makes a primary, so the validator reports it on the name field.
+                Primary = (db.Primary ?? new() { Name = "" }) with { Name = PrimaryName.Trim(), Priority = PrimaryPriority },
+                Replicas = [.. Replicas.Select(r => r.ToSpec())],
+                SemiSync = SemiSync,
+                AppSchema = AppSchema,
+                AppUser = AppUser,
+                AutoFailover = db.AutoFailover with
+                {
+                    Enabled = AutoFailoverEnabled, Checks = AutoFailoverChecks,
+                    IntervalMs = AutoFailoverIntervalMs, AntiFlapWindowSeconds = AutoFailoverAntiFlapSeconds,
+                },
+            },
+        };
+    }
 
     /// <summary>A name not used yet in <paramref name="existing"/>: prefix1, prefix2, …</summary>
     public static string NextName(string prefix, IEnumerable<string> existing)
@@ -166,19 +176,29 @@ public sealed class TopologyDraft
 
 public sealed class WebNodeDraft
 {
+    /// <summary>The node spec this row came from; a new row starts from the defaults.</summary>
+    public WebNodeSpec? Origin { get; init; }
     public string Name { get; set; } = "";
     public int Weight { get; set; } = 100;
+
+    public WebNodeSpec ToSpec() => (Origin ?? new() { Name = "" }) with { Name = Name.Trim(), Weight = Weight };
 }
 
-public sealed class NamedDraft
+public sealed class RouterNodeDraft
 {
+    public RouterNodeSpec? Origin { get; init; }
     public string Name { get; set; } = "";
+
+    public RouterNodeSpec ToSpec() => (Origin ?? new() { Name = "" }) with { Name = Name.Trim() };
 }
 
 public sealed class DbNodeDraft
 {
+    public DbNodeSpec? Origin { get; init; }
     public string Name { get; set; } = "";
     public int Priority { get; set; }
+
+    public DbNodeSpec ToSpec() => (Origin ?? new() { Name = "" }) with { Name = Name.Trim(), Priority = Priority };
 }
 
 public sealed class QueryRuleDraft
