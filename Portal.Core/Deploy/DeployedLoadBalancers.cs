@@ -45,7 +45,7 @@ public interface IDeployedLoadBalancers
 
     /// <summary>
     /// Validates, drains the server and waits for its sessions to end (or <paramref name="timeout"/>: then it stays in
-    /// drain and nothing else changes, unless <paramref name="shutdownRemaining"/>), deletes it at runtime, stores a
+    /// drain and nothing else changes, unless <paramref name="shutdownRemaining"/>), puts it in maintenance, stores a
     /// revision without the node, reloads the load balancer without it, then stops and removes the container.
     /// </summary>
     Task<WebNodeChangeResult> RemoveNodeAsync(Actor actor, string topology, string node, TimeSpan timeout, bool shutdownRemaining,
@@ -176,7 +176,7 @@ public sealed class DeployedLoadBalancers(IContainerEngine engine, StackDeployer
             if (before is not null)
             {
                 report($"draining {node}: waiting up to {timeout.TotalSeconds:0} s for its {before.CurrentSessions} session(s) to end");
-                removal = await runtime.DeleteServerAsync(Backend, node, timeout, shutdownRemaining, ct).ConfigureAwait(false);
+                removal = await DrainAsync(runtime, node, timeout, shutdownRemaining, ct).ConfigureAwait(false);
                 if (removal.Outcome == RemovalOutcome.TimedOut)
                 {
                     await audit.RecordAsync(actor, "haproxy.remove-node", $"{topology}/{node}",
@@ -184,7 +184,7 @@ public sealed class DeployedLoadBalancers(IContainerEngine engine, StackDeployer
                     return new WebNodeChangeResult([new("timeout", $"'{node}' still has {removal.SessionsLeft} sessions after {timeout.TotalSeconds:0} s; it stays in drain "
                         + "and its container runs. Wait longer or shut the remaining sessions.")], null, await runtime.GetServerAsync(Backend, node, ct).ConfigureAwait(false), removal);
                 }
-                report($"{node} deleted from HAProxy ({removal.SessionsLeft} session(s) shut)");
+                report($"{node} drained and in maintenance ({removal.SessionsLeft} session(s) left to the container's stop)");
             }
             else report($"HAProxy has no server {node} any more; removing the rest");
 
@@ -228,6 +228,29 @@ public sealed class DeployedLoadBalancers(IContainerEngine engine, StackDeployer
                 + $"(the change would also: {string.Join("; ", unexpected.Select(s => s.ToString()).DefaultIfEmpty("nothing else"))}"
                 + $"{(missing.Count == 0 ? "" : $"; and would not: {string.Join("; ", missing.Select(m => $"{m.Action.ToString().ToLowerInvariant()} {m.Name}"))}")}); apply it first."));
         return problems.Count > 0 ? null : prepared;
+    }
+
+    /// <summary>
+    /// Drain, then wait on the injected clock until the server has no sessions or the timeout passes. No runtime
+    /// <c>del server</c>: HAProxy 2.6 refuses it for a server from the config file that uses resolvers ("other
+    /// configuration elements pointing to it"), and every server of a deployed load balancer is in its file after the
+    /// add's reload. The server goes to maintenance instead and the reload without it removes it; sessions still open
+    /// at the timeout (when asked to go on) end with the container's stop.
+    /// </summary>
+    private async Task<ServerRemoval> DrainAsync(IHaproxyRuntime runtime, string node, TimeSpan timeout, bool shutdownRemaining, CancellationToken ct)
+    {
+        await runtime.SetStateAsync(Backend, node, ServerAdminState.Drain, ct).ConfigureAwait(false);
+        var deadline = time.GetUtcNow() + timeout;
+        int sessions;
+        while (true)
+        {
+            sessions = (await runtime.GetServerAsync(Backend, node, ct).ConfigureAwait(false))?.CurrentSessions ?? 0;
+            if (sessions == 0 || time.GetUtcNow() >= deadline) break;
+            await Task.Delay(HaproxyRuntime.DrainPoll, time, ct).ConfigureAwait(false);
+        }
+        if (sessions > 0 && !shutdownRemaining) return new(RemovalOutcome.TimedOut, sessions);
+        await runtime.SetStateAsync(Backend, node, ServerAdminState.Maint, ct).ConfigureAwait(false);
+        return new(RemovalOutcome.Deleted, sessions);
     }
 
     /// <summary>Runs some of a prepared plan's steps through the deploy's executor; the failure message, or null.</summary>
