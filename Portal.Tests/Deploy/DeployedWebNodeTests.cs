@@ -68,6 +68,16 @@ public class DeployedWebNodeTests(ITestOutputHelper output)
                 using var response = await http.SendAsync(request, ct);
                 Assert.Equal("web3", (await response.Content.ReadFromJsonAsync<WhoAmI>(ct))!.Node);
             }
+            // A figure for the report, not an assertion: a runtime change through the engine and HAProxy reporting it.
+            var took = new List<double>();
+            foreach (var w in new[] { 90, 100, 90, 100, 90, 100, 90, 100, 90, 100 })
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                await runtime.SetWeightAsync("web", "web3", w, ct);
+                Assert.Equal(w, (await runtime.GetServerAsync("web", "web3", ct))!.Weight);
+                took.Add(clock.Elapsed.TotalMilliseconds);
+            }
+            output.WriteLine($"change-to-report through the engine: median {took.Order().ElementAt(took.Count / 2):0} ms, max {took.Max():0} ms");
             var settled = await deployer.PlanAsync((await db.Topologies.GetAsync(spec.Name, ct: ct))!.Spec, ct);
             Assert.True(settled.Plan.IsEmpty, string.Join("; ", settled.Plan.Steps));
 
