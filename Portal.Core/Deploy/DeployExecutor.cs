@@ -107,6 +107,9 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
     {
         switch (step.Action, step.Object)
         {
+            case (PlanAction.Pull, PlanObject.Image):
+                await engine.PullImageAsync(step.Name, report, ct).ConfigureAwait(false);
+                break;
             case (PlanAction.Create, PlanObject.Network):
                 await engine.EnsureNetworkAsync(step.Name, DesiredStackBuilder.NetworkLabels(Need(desired).Topology), ct).ConfigureAwait(false);
                 break;
