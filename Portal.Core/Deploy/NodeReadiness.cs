@@ -10,10 +10,13 @@ namespace HaPortal.Core.Deploy;
 /// a SQL query answered (then users, schema, replication), an HTTP check passed. Everything runs
 /// through the engine's exec, so it works the same against a remote engine. Passwords stay in the
 /// containers' environment: commands refer to the variables, never to the values.
+/// <paramref name="beforeReplication"/>: a replica that answers waits on it before it starts replicating (the primary
+/// must be bootstrapped first); false means the primary failed, and the replica stops with <see cref="DependencyFailedException"/>.
 /// </summary>
 internal sealed class NodeReadiness(
     IContainerEngine engine, DeploySettings settings, TimeProvider time,
-    DesiredStack stack, DesiredContainer node, string containerId, Action<string> report)
+    DesiredStack stack, DesiredContainer node, string containerId, Action<string> report,
+    Func<CancellationToken, Task<bool>>? beforeReplication = null)
 {
     public async Task WaitAsync(CancellationToken ct)
     {
@@ -27,6 +30,8 @@ internal sealed class NodeReadiness(
                 break;
             case NodeRole.Replica:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
+                if (beforeReplication is not null && !await beforeReplication(ct).ConfigureAwait(false))
+                    throw new DependencyFailedException();
                 await RunSqlAsync("start replication", BootstrapSql.Replica(Spec, Secret), ct).ConfigureAwait(false);
                 await WaitForReplicationAsync(ct).ConfigureAwait(false);
                 break;
