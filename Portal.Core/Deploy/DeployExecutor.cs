@@ -68,30 +68,35 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
     }
 
     /// <summary>
-    /// What a step waits for. <see cref="BeforeBegin"/>: before it does anything (a new container: only the images,
-    /// networks and volumes it is made from). <see cref="BeforeStart"/>: before its container starts or the step acts
-    /// on the running stack. <see cref="BeforeReplication"/>: a new replica's container runs and answers, but it
+    /// What a step waits for. <see cref="BeforeBegin"/>: steps that must be done before it does anything (a new
+    /// container: only the images, networks and volumes it is made from). <see cref="CreatedFirst"/>: new containers
+    /// that must exist before this one is created. <see cref="BeforeStart"/>: before its container starts or the step
+    /// acts on the running stack. <see cref="BeforeReplication"/>: a new replica's container runs and answers, but it
     /// replicates only once the primary is bootstrapped.
     /// </summary>
     internal sealed record StepDependencies(
-        IReadOnlyList<PlanStep> BeforeBegin, IReadOnlyList<PlanStep> BeforeStart, IReadOnlyList<PlanStep> BeforeReplication);
+        IReadOnlyList<PlanStep> BeforeBegin, IReadOnlyList<PlanStep> CreatedFirst, IReadOnlyList<PlanStep> BeforeStart,
+        IReadOnlyList<PlanStep> BeforeReplication);
 
     /// <summary>
     /// The dependency order of an apply: every step waits for the steps of lower groups, except that a new container
     /// is created early, a new replica starts without waiting for the primary (only its replication does), and a new
     /// web node does not wait for new replicas (the load balancer, which waits for everything, lets no traffic in
-    /// before they replicate).
+    /// before they replicate). New containers are created tier after tier: creating one copies its image (on the
+    /// vfs storage driver all of it), so the databases, which are slowest to become ready, get the disk first and boot
+    /// while the web nodes and the load balancer are still being created.
     /// </summary>
     internal static StepDependencies DependenciesOf(PlanStep step, IReadOnlyList<PlanStep> build)
     {
         var lower = build.Where(o => o.Group < step.Group).ToList();
-        if (step is not { Object: PlanObject.Container, Action: PlanAction.Create }) return new(lower, lower, []);
+        if (step is not { Object: PlanObject.Container, Action: PlanAction.Create }) return new(lower, [], lower, []);
         var setup = lower.Where(o => o.Tier <= DeployTier.Network).ToList();
+        List<PlanStep> createdFirst = [.. lower.Where(o => o is { Object: PlanObject.Container, Action: PlanAction.Create })];
         return step.Tier switch
         {
-            DeployTier.Replicas => new(setup, setup, [.. lower.Where(o => o.Tier == DeployTier.Primary)]),
-            DeployTier.Web => new(setup, [.. lower.Where(o => o.Tier != DeployTier.Replicas)], []),
-            _ => new(setup, lower, []),
+            DeployTier.Replicas => new(setup, createdFirst, setup, [.. lower.Where(o => o.Tier == DeployTier.Primary)]),
+            DeployTier.Web => new(setup, createdFirst, [.. lower.Where(o => o.Tier != DeployTier.Replicas)], []),
+            _ => new(setup, createdFirst, lower, []),
         };
     }
 
@@ -131,15 +136,16 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
         public async Task<bool> BuildAsync(IReadOnlyList<PlanStep> build, CancellationToken ct)
         {
             var finished = build.ToDictionary(s => s, _ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var created = build.ToDictionary(s => s, _ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
             // Cancelled by the first failure: nothing waiting starts after it; what already runs finishes.
             using var stopped = CancellationTokenSource.CreateLinkedTokenSource(ct);
 
-            async Task<bool> ReadyAsync(IReadOnlyList<PlanStep> dependencies)
+            async Task<bool> ReadyAsync(IReadOnlyList<PlanStep> dependencies, Dictionary<PlanStep, TaskCompletionSource<bool>>? signals = null)
             {
                 if (stopped.IsCancellationRequested) return false;
                 try
                 {
-                    var results = await Task.WhenAll(dependencies.Select(d => finished[d].Task)).WaitAsync(stopped.Token).ConfigureAwait(false);
+                    var results = await Task.WhenAll(dependencies.Select(d => (signals ?? finished)[d].Task)).WaitAsync(stopped.Token).ConfigureAwait(false);
                     return results.All(ok => ok) && !stopped.IsCancellationRequested;
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -164,8 +170,14 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                     var report = Reporter(step);
                     if (container is not null && step.Action == PlanAction.Create)
                     {
+                        if (!await ReadyAsync(dependencies.CreatedFirst, created).ConfigureAwait(false))
+                        {
+                            Interrupted(step, state);
+                            return;
+                        }
                         await executor.CreateAsync(step, desired!, container, ct).ConfigureAwait(false);
                         state = "created, not started";
+                        created[step].TrySetResult(true);
                         if (dependencies.BeforeStart.Any(d => !finished[d].Task.IsCompleted))
                             report($"created; starts once {Describe(dependencies.BeforeStart)} {(dependencies.BeforeStart.Count == 1 ? "is" : "are")} done");
                     }
@@ -213,6 +225,7 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 }
                 finally
                 {
+                    created[step].TrySetResult(ok);
                     finished[step].TrySetResult(ok);
                 }
             }

@@ -45,8 +45,12 @@ public class DeployExecutorTests
 
         Assert.True(events[^1].Kind == DeployEventKind.Completed, events[^1].Message);
         Assert.Equal(plan.Steps.Length, events[^1].Done.Length);
-        // Networks and volumes before any container; the replica replicates only after the primary's bootstrap.
+        // Networks and volumes before any container; containers created tier after tier (databases first, they boot
+        // slowest); the replica replicates only after the primary's bootstrap.
         Assert.True(engine.IndexOf("create t1-db1") > engine.LastIndexOf("volume t1-db2-data"));
+        Assert.True(engine.IndexOf("create t1-db2") > engine.IndexOf("files t1-db1"));
+        Assert.True(engine.IndexOf("create t1-web1") > engine.IndexOf("files t1-db2"));
+        Assert.True(engine.IndexOf("create t1-lb") > engine.IndexOf("connect t1-web2"));
         Assert.True(engine.IndexOf("sql t1-db2") > engine.LastIndexOf("sql t1-db1"));
         // Web nodes start once the primary is bootstrapped; the load balancer once every web node and replica is ready.
         Assert.True(engine.IndexOf("start t1-web1") > engine.LastIndexOf("sql t1-db1"));
