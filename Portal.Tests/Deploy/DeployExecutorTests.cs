@@ -67,7 +67,7 @@ public class DeployExecutorTests
         engine.FailSqlOn = "t1-db1";
         // The primary fails only once everything that can overlap with it has begun, so the outcome is the same every run.
         var overlapped = new[] { "create t1-web1", "create t1-web2", "create t1-lb", "answers t1-db2" };
-        engine.BeforeExec = (container, command) => container == "t1-db1" && command[0] == "sh"
+        engine.BeforeExec = (container, command) => container == "t1-db1" && command[^1].Contains("<<HAPORTAL_SQL", StringComparison.Ordinal)
             ? engine.WaitUntilAsync(calls => overlapped.All(calls.Contains), ct)
             : Task.CompletedTask;
         var (plan, desired) = NewSmallStack();
