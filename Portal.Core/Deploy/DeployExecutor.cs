@@ -48,7 +48,7 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
     private TimeProvider Clock => time;
     private IContainerEngine Engine => engine;
 
-    // Readiness probes run through the engine's exec; 200 ms keeps the wait short without flooding the engine.
+    // Between readiness probes (those that wait for a container to come up also poll inside it at this pace).
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
     /// <param name="desired">The stack the plan was made for; null for a destroy plan (removals only).</param>
@@ -213,8 +213,15 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 {
                     // A new replica that runs without replication would look finished to the next plan: stop it, so
                     // the next apply sees it stopped and recreates it.
-                    await executor.Engine.StopContainerAsync(step.Name, TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-                    Interrupted(step, "stopped before it replicated");
+                    try
+                    {
+                        await executor.Engine.StopContainerAsync(step.Name, TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+                        Interrupted(step, "stopped before it replicated");
+                    }
+                    catch (ContainerEngineException e)
+                    {
+                        Interrupted(step, $"running without replication; stop or remove it before the next apply: {e.Message}");
+                    }
                 }
                 catch (Exception e) when (e is ContainerEngineException or DeployStepException)
                 {
