@@ -14,6 +14,12 @@ public static class BootstrapSql
     public const string ReplicationUser = "repl";
     public const string MonitorUser = "monitor";
 
+    /// <summary>
+    /// The portal's administrative login (replication status, read_only, CHANGE MASTER, killing client connections for a
+    /// switchover). Not the application's: read_only must still stop the application.
+    /// </summary>
+    public const string AdminUser = "haportal_admin";
+
     /// <summary>Where the database image's entrypoint looks for init files (compose/images/mariadb/entrypoint.sh).</summary>
     public const string InitDirectory = "/etc/haportal/init.d";
 
@@ -34,6 +40,9 @@ public static class BootstrapSql
             CREATE USER IF NOT EXISTS '{MonitorUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.MonitorVariable)}';
             ALTER USER '{MonitorUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.MonitorVariable)}';
             GRANT REPLICATION CLIENT ON *.* TO '{MonitorUser}'@'%';
+            CREATE USER IF NOT EXISTS '{AdminUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.AdminVariable)}';
+            ALTER USER '{AdminUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.AdminVariable)}';
+            GRANT ALL PRIVILEGES ON *.* TO '{AdminUser}'@'%';
             CREATE DATABASE IF NOT EXISTS `{db.AppSchema}`;
             CREATE USER IF NOT EXISTS '{db.AppUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.AppVariable)}';
             ALTER USER '{db.AppUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.AppVariable)}';

@@ -182,6 +182,7 @@ public static class ComposeExport
         (StackSecrets.ReplicationVariable, s.ReplicationPassword),
         (StackSecrets.AppVariable, s.AppPassword),
         (StackSecrets.MonitorVariable, s.MonitorPassword),
+        (StackSecrets.AdminVariable, s.AdminPassword),
     ];
 
     private static string Env(StackSecrets secrets) =>

@@ -86,6 +86,9 @@ public static class MyCnfRenderer
         // read_only=OFF in the writer hostgroup, and a restarted old primary must not take writes beside a promoted
         // replica. The deploy's primary bootstrap (and a switchover or failover) turns it OFF on the one writer.
         b.AppendLine("read_only = ON");
+        // A replica gives up on a silent primary after this many seconds (default 60; the heartbeat is half of it): its
+        // IO thread then stops showing Yes, which is what lets the failover monitor confirm a frozen primary quickly.
+        b.AppendLine(mysql ? "replica_net_timeout = 5" : "slave_net_timeout = 5");
         if (db.SemiSync)
         {
             b.AppendLine();
