@@ -58,7 +58,11 @@ public static class BootstrapSql
         STOP SLAVE;
         CHANGE MASTER TO MASTER_HOST = '{spec.Database.Primary!.Name}', MASTER_PORT = 3306, MASTER_USER = '{ReplicationUser}',
             MASTER_PASSWORD = '{secret(StackSecrets.ReplicationVariable)}', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;
-        SET GLOBAL read_only = ON;
+        SET GLOBAL read_only = ON;{(spec.Database.SemiSync ? "\n" + SemiSyncOffOnReplica : "")}
         START SLAVE;
         """;
+
+    // my.cnf enables both semi-sync sides on every node (any may be promoted); a replica's master side must be off, or
+    // with log_slave_updates every transaction it applies waits for acknowledgements nobody sends (see Replication/README).
+    private const string SemiSyncOffOnReplica = "SET GLOBAL rpl_semi_sync_master_enabled = OFF;";
 }
