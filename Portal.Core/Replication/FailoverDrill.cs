@@ -167,6 +167,10 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
                     await writer.WriteAsync(run, id, stopLoad.Token).ConfigureAwait(false);
                     acked.Enqueue((id, sent, time.GetTimestamp()));
                 }
+                catch (OperationCanceledException) when (stopLoad.IsCancellationRequested)
+                {
+                    break; // the write in flight when the load stopped: neither acknowledged nor failed
+                }
                 catch (Exception e) when (e is not OperationCanceledException || !stopLoad.IsCancellationRequested)
                 {
                     Interlocked.Increment(ref failed);
