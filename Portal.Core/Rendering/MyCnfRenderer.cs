@@ -109,6 +109,10 @@ public static class MyCnfRenderer
                 b.AppendLine("rpl_semi_sync_slave_enabled = ON");
                 b.AppendLine($"rpl_semi_sync_master_timeout = {SemiSyncTimeoutMs}");
                 b.AppendLine("rpl_semi_sync_master_wait_point = AFTER_SYNC");
+                // A primary that crashes holds, in its binlog, the transactions that waited for an acknowledgement and
+                // were never acknowledged to a client. Every node starts as a replica, so crash recovery truncates
+                // them (semi-sync slave recovery) and the node can rejoin the new primary instead of needing a rebuild.
+                b.AppendLine("init_rpl_role = SLAVE");
             }
         }
         b.AppendLine();

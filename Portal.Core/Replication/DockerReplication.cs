@@ -25,10 +25,14 @@ public sealed class DockerRoutingSwitch(IContainerEngine engine) : IRoutingSwitc
             await Task.WhenAll(
                 engine.DisconnectNetworkAsync(network, Container(oldPrimary), ct),
                 engine.DisconnectNetworkAsync(network, Container(newPrimary), ct)).ConfigureAwait(false);
+            // A dead or frozen old primary stays off the network: as db-reader it would swallow reads. It joins again
+            // when it is brought back (DockerRestore) or by the next apply.
+            var oldRuns = (await engine.InspectHealthAsync(Container(oldPrimary), ct).ConfigureAwait(false)).IsRunning;
             await Task.WhenAll(
                 engine.ConnectNetworkAsync(network, Container(newPrimary), newAliases, ct),
-                engine.ConnectNetworkAsync(network, Container(oldPrimary), [DesiredStackBuilder.ReaderAlias], ct)).ConfigureAwait(false);
-            return new(true, $"{DesiredStackBuilder.WriterAlias} on {network} moved from {oldPrimary.Name} to {newPrimary.Name}; {oldPrimary.Name} is {DesiredStackBuilder.ReaderAlias}");
+                oldRuns ? engine.ConnectNetworkAsync(network, Container(oldPrimary), [DesiredStackBuilder.ReaderAlias], ct) : Task.CompletedTask).ConfigureAwait(false);
+            return new(true, $"{DesiredStackBuilder.WriterAlias} on {network} moved from {oldPrimary.Name} to {newPrimary.Name}; " +
+                (oldRuns ? $"{oldPrimary.Name} is {DesiredStackBuilder.ReaderAlias}" : $"{oldPrimary.Name} does not run and stays off the network"));
         }
         catch (ContainerEngineException e)
         {
@@ -49,11 +53,20 @@ public sealed class DockerFencing(IContainerEngine engine, string topology) : IF
         try
         {
             var state = (await engine.InspectHealthAsync(container, ct).ConfigureAwait(false)).State;
-            if (state != "running")
-                return new(state is "paused" or "exited" or "dead" or "created", "container", $"container {container} is {state}");
-            await engine.PauseContainerAsync(container, ct).ConfigureAwait(false);
-            state = (await engine.InspectHealthAsync(container, ct).ConfigureAwait(false)).State;
-            return new(state == "paused", "container", $"container {container} paused (now {state})");
+            var paused = false;
+            if (state == "running")
+            {
+                await engine.PauseContainerAsync(container, ct).ConfigureAwait(false);
+                state = (await engine.InspectHealthAsync(container, ct).ConfigureAwait(false)).State;
+                paused = true;
+            }
+            // Off the sql network too: db-writer must stop leading to it at once (a connect to a dead address hangs
+            // until the client's timeout; a name that resolves to nothing fails at once and is retried).
+            var network = DesiredStackBuilder.SqlNetworkName(topology);
+            await engine.DisconnectNetworkAsync(network, container, ct).ConfigureAwait(false);
+            var off = await engine.AddressOnNetworkAsync(container, network, ct).ConfigureAwait(false) is null;
+            var stopped = state is "paused" or "exited" or "dead" or "created";
+            return new(stopped && off, "container", $"container {container} {(paused ? "paused, now " : "is ")}{state}{(off ? $", off {network}" : $", still on {network}")}");
         }
         catch (ContainerEngineException e)
         {
@@ -94,7 +107,15 @@ public sealed class DockerRestore(IContainerEngine engine, string topology, Time
             while (true)
             {
                 var r = await engine.ExecAsync(container, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT 1"], ct).ConfigureAwait(false);
-                if (r.Succeeded && r.Stdout.Trim() == "1") return null;
+                if (r.Succeeded && r.Stdout.Trim() == "1")
+                {
+                    // Back on the sql network as a reader (fencing took it off); it boots read-only and the rejoin that
+                    // follows makes it replicate before anything else changes.
+                    var network = DesiredStackBuilder.SqlNetworkName(topology);
+                    if (await engine.AddressOnNetworkAsync(container, network, ct).ConfigureAwait(false) is null)
+                        await engine.ConnectNetworkAsync(network, container, [DesiredStackBuilder.ReaderAlias], ct).ConfigureAwait(false);
+                    return null;
+                }
                 if (time.GetElapsedTime(started) > Timeout) return $"{container} did not answer SQL within {Timeout.TotalSeconds:0} s: {r.Stderr.Trim()}";
                 await Task.Delay(TimeSpan.FromMilliseconds(250), time, ct).ConfigureAwait(false);
             }
