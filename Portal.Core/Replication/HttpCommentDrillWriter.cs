@@ -38,11 +38,18 @@ public sealed partial class HttpCommentDrillWriter(Uri loadBalancer, Func<DbEndp
 
     public async Task WriteAsync(string run, long id, CancellationToken ct)
     {
+        // After a refused write the form is fetched again: while every web node was marked down the load balancer may have
+        // pinned the client to another node, which rejects the first node's antiforgery token (400) as a browser's would be.
+        if (_stale) await PrepareAsync(ct).ConfigureAwait(false);
+        _stale = true;
         using var form = new FormUrlEncodedContent([_token, new("author", Author), new("body", Body(run, id))]);
         using var response = await _http.PostAsync($"/posts/{_postId}/comments", form, ct).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Redirect)
             throw new HttpRequestException($"comment {id}: HTTP {(int)response.StatusCode}", null, response.StatusCode);
+        _stale = false;
     }
+
+    private bool _stale;
 
     public async Task<IReadOnlyDictionary<long, int>> RowsAsync(DbEndpoint primary, string run, CancellationToken ct)
     {
