@@ -22,12 +22,14 @@ public sealed class DockerRoutingSwitch(IContainerEngine engine) : IRoutingSwitc
         {
             // Both leave first, so db-writer never names two servers; the window in which it names none is what the
             // web nodes' retries cover (tens of milliseconds).
+            var oldState = engine.InspectHealthAsync(Container(oldPrimary), ct);
             await Task.WhenAll(
                 engine.DisconnectNetworkAsync(network, Container(oldPrimary), ct),
-                engine.DisconnectNetworkAsync(network, Container(newPrimary), ct)).ConfigureAwait(false);
+                engine.DisconnectNetworkAsync(network, Container(newPrimary), ct),
+                oldState).ConfigureAwait(false);
             // A dead or frozen old primary stays off the network: as db-reader it would swallow reads. It joins again
             // when it is brought back (DockerRestore) or by the next apply.
-            var oldRuns = (await engine.InspectHealthAsync(Container(oldPrimary), ct).ConfigureAwait(false)).IsRunning;
+            var oldRuns = (await oldState.ConfigureAwait(false)).IsRunning;
             await Task.WhenAll(
                 engine.ConnectNetworkAsync(network, Container(newPrimary), newAliases, ct),
                 oldRuns ? engine.ConnectNetworkAsync(network, Container(oldPrimary), [DesiredStackBuilder.ReaderAlias], ct) : Task.CompletedTask).ConfigureAwait(false);
