@@ -29,11 +29,8 @@ public class DockerDrillTests(ITestOutputHelper output)
     public async Task SwitchoverAndKillDrills_OnADeployedStack_LoseNothingAndLeaveAnEmptyPlan()
     {
         var ct = TestContext.Current.CancellationToken;
-        var settings = new DeploySettings
-        {
-            PublishAddress = "127.0.0.1", ReadyTimeout = TimeSpan.FromSeconds(180),
-            WebImage = Environment.GetEnvironmentVariable("HAPORTAL_TEST_WEB_IMAGE") ?? new DeploySettings().WebImage,
-        };
+        // The web image must hold this tree's web node (pool cleared on a changed server, short retries): build-images.sh.
+        var settings = new DeploySettings { PublishAddress = "127.0.0.1", ReadyTimeout = TimeSpan.FromSeconds(180) };
         var engine = await DockerTestEngine.RequireAsync(settings, ct);
         var deployer = new StackDeployer(engine, settings, TimeProvider.System);
         var spec = Stack(DockerTestEngine.UniqueName("rdrill"), FreePort.Next(), FreePort.Next());

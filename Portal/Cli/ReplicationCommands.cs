@@ -9,8 +9,9 @@ using HaPortal.Core.Security;
 namespace HaPortal.Cli;
 
 /// <summary>
-/// status, switchover, failover, rejoin: replication of a stored topology's database tier. Until the deploy provides
-/// endpoints, each node is given as --node NAME=HOST:PORT; credentials come from environment variables named by options.
+/// status, switchover, failover, rejoin, drill: replication of a stored topology's database tier. A topology deployed by the
+/// portal is found on the engine; for any other, each node is given as --node NAME=HOST:PORT and credentials come from
+/// environment variables named by options.
 /// Exit codes: 0 done, 1 refused or failed (reasons on stderr, or in the JSON), 2 invalid input.
 /// </summary>
 public static class ReplicationCommands
