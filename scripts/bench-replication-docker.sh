@@ -69,4 +69,6 @@ for kind in $kinds; do
       + ($u | map(. / 1000 * 1000 | round / 1000 | tostring) | join(" "))
       + ", median \(.medianUnavailableSeconds // "n/a" | tostring | .[0:5]) s, acknowledged \([.runs[].acknowledged] | add),"
       + " acknowledged lost \(.acknowledgedLost), duplicated \(.duplicated), all succeeded \(.succeeded)"' "$kind.json"
+  # What did not succeed (a run, or bringing the old primary back after it), in the drill's own words.
+  jq -r '.runs[] | select(.succeeded | not) | "  not succeeded: \(.summary)"' "$kind.json"
 done
