@@ -32,10 +32,13 @@ public class DockerDrillTests(ITestOutputHelper output)
         // The web image must hold this tree's web node (pool cleared on a changed server, short retries): build-images.sh.
         var settings = new DeploySettings { PublishAddress = "127.0.0.1", ReadyTimeout = TimeSpan.FromSeconds(180) };
         var engine = await DockerTestEngine.RequireAsync(settings, ct);
-        var deployer = new StackDeployer(engine, settings, TimeProvider.System);
+        using var db = new TestDatabase();
+        // Stored secrets, as the portal keeps them: the empty plans below also show the admin password is among them.
+        var keys = Directory.CreateTempSubdirectory("haportal-keys-");
+        var deployer = new StackDeployer(engine, settings, TimeProvider.System,
+            secrets: new SecretsStore(db, Microsoft.AspNetCore.DataProtection.DataProtectionProvider.Create(keys), db.Time));
         var spec = Stack(DockerTestEngine.UniqueName("rdrill"), FreePort.Next(), FreePort.Next());
         Assert.True(TopologyValidator.Validate(spec).IsValid);
-        using var db = new TestDatabase();
         Assert.True((await db.Topologies.SaveAsync(spec, Operator, "drill stack", ct)).Saved);
         try
         {
@@ -66,6 +69,7 @@ public class DockerDrillTests(ITestOutputHelper output)
         {
             var destroy = await deployer.PlanDestroyAsync(spec.Name, includeVolumes: true, CancellationToken.None);
             await foreach (var e in deployer.DestroyAsync(destroy, CancellationToken.None)) output.WriteLine($"destroy: {e.Kind} {e.Step?.Name} {e.Message}");
+            keys.Delete(recursive: true);
         }
     }
 
