@@ -10,18 +10,30 @@ namespace HaPortal.Core.Haproxy;
 /// </summary>
 public sealed record HaproxyEndpoint
 {
-    private HaproxyEndpoint(string text, string? unixPath, string? host, int port)
+    private HaproxyEndpoint(string text, string? unixPath, string? host, int port, string? container = null)
     {
         Text = text;
         UnixPath = unixPath;
         Host = host;
         Port = port;
+        Container = container;
     }
 
     public string Text { get; }
     public string? UnixPath { get; }
     public string? Host { get; }
     public int Port { get; }
+
+    /// <summary>
+    /// Set when the CLI listens inside a container and is reached through the engine's exec (a deployed load balancer,
+    /// docs/decisions/0013-operating-a-deployed-load-balancer.md); <see cref="Host"/>/<see cref="Port"/> are then the
+    /// container's own loopback address, not one the portal can connect to.
+    /// </summary>
+    public string? Container { get; }
+
+    /// <summary>A TCP CLI on the loopback of <paramref name="container"/>, reached through the engine.</summary>
+    public static HaproxyEndpoint InContainer(string container, string host, int port) =>
+        new($"{container}: ipv4@{host}:{port} (through the engine)", null, host, port, container);
 
     public static HaproxyEndpoint Unix(string path) => new(path, path, null, 0);
 
@@ -55,6 +67,8 @@ public sealed record HaproxyEndpoint
 
     internal async Task<Socket> ConnectAsync(CancellationToken ct)
     {
+        if (Container is not null)
+            throw new InvalidOperationException($"{Text} is inside a container: reach it through the engine, not a socket.");
         Socket socket;
         EndPoint target;
         if (UnixPath is not null)

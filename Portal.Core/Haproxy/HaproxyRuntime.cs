@@ -2,8 +2,12 @@ using System.Globalization;
 
 namespace HaPortal.Core.Haproxy;
 
-/// <summary>The runtime API over a unix socket or TCP; a connection per command (see <see cref="HaproxyCli"/>).</summary>
-public sealed class HaproxyRuntime(HaproxyEndpoint endpoint, TimeProvider time) : IHaproxyRuntime
+/// <summary>
+/// The runtime API over a unix socket or TCP; a connection per command (see <see cref="HaproxyCli"/>). The internal
+/// constructor takes another way to send one command (a deployed load balancer is reached through the engine's exec).
+/// </summary>
+public sealed class HaproxyRuntime(HaproxyEndpoint endpoint, TimeProvider time, Func<string, CancellationToken, Task<string>>? send = null)
+    : IHaproxyRuntime
 {
     /// <summary>How often a removal looks at the server's session count while draining.</summary>
     internal static readonly TimeSpan DrainPoll = TimeSpan.FromMilliseconds(200);
@@ -67,7 +71,8 @@ public sealed class HaproxyRuntime(HaproxyEndpoint endpoint, TimeProvider time) 
         return new(RemovalOutcome.Deleted, sessions);
     }
 
-    private Task<string> SendAsync(string command, CancellationToken ct) => HaproxyCli.SendAsync(endpoint, command, ct);
+    private Task<string> SendAsync(string command, CancellationToken ct) =>
+        send is null ? HaproxyCli.SendAsync(endpoint, command, ct) : send(command, ct);
 
     /// <summary>Runs a change; HAProxy answers nothing (or <paramref name="success"/>) when it accepted it, its reason otherwise.</summary>
     private async Task RunAsync(string command, CancellationToken ct, string? success = null)

@@ -68,6 +68,34 @@ public sealed class BackendApiTests
         Assert.Equal(("PORTALSID", "leastconn"), (await stack.Runtime.ListBackendsAsync(Ct)).Single(b => b.Name == "web") is var web ? (web.Cookie, web.Algorithm) : default);
     }
 
+    [Fact]
+    public async Task DeployedMode_BadInputAndViewer_AreRefusedWithFields_AndNothingChanges()
+    {
+        Prerequisite.Require(File.Exists(Docker.DockerTestEngine.Socket), $"the Docker engine ({Docker.DockerTestEngine.Socket})");
+        await using var portal = await PortalProcess.StartAsync(new Dictionary<string, string> { ["HAPORTAL_ADMIN_PASSWORD"] = ApiPortalFixture.AdminPassword });
+        using var admin = Client(portal, "admin", ApiPortalFixture.AdminPassword);
+        var yaml = Core.Topology.TopologyYaml.Serialize(BackendSettingsTests.Topology());
+        (await admin.PostAsync("/api/topologies", new StringContent(yaml, System.Text.Encoding.UTF8, "application/yaml"), Ct)).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/api/users", new { name = "vic", role = "Viewer", password = "Viewer-Pass-123" }, Ct)).EnsureSuccessStatusCode();
+        using var viewer = Client(portal, "vic", "Viewer-Pass-123");
+        var name = BackendSettingsTests.Name;
+
+        var deployed = await admin.GetFromJsonAsync<string[]>("/api/backends/deployed", Ct);
+        var notDeployed = await admin.GetAsync($"/api/backends/deployed/{name}", Ct);
+        var invalid = await admin.PostAsJsonAsync($"/api/backends/deployed/{name}/nodes", new { name = "bad name!", weight = 999 }, Ct);
+        var unknown = await admin.DeleteAsync($"/api/backends/deployed/{name}/nodes/web9", Ct);
+        var refused = await viewer.PostAsJsonAsync($"/api/backends/deployed/{name}/nodes", new { name = "web3", weight = 100 }, Ct);
+
+        Assert.DoesNotContain(name, deployed!);
+        Assert.Equal(HttpStatusCode.NotFound, notDeployed.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(["node", "weight"], (await invalid.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("problems").EnumerateArray()
+            .Select(p => p.GetProperty("field").GetString()).Order());
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Single((await admin.GetFromJsonAsync<JsonElement>($"/api/topologies/{name}/revisions", Ct)).EnumerateArray());
+    }
+
     private static HttpClient Client(PortalProcess portal, string user, string password)
     {
         var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = portal.BaseAddress };

@@ -37,6 +37,26 @@ public sealed class BackendCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task DeployedMode_InvalidInput_ExitsTwoWithTheField_AndChangesNothing()
+    {
+        Assert.Equal(0, (await PortalCli.RunAsync(_data, "import", RepoPaths.SeedStack)).ExitCode);
+
+        var withAddress = await PortalCli.RunAsync(_data, "backends", "add", "web/web3", "10.0.0.3:8080", "--topology", "seed-stack");
+        var unknownNode = await PortalCli.RunAsync(_data, "backends", "remove", "web/web9", "--topology", "seed-stack");
+        var neither = await PortalCli.RunAsync(_data, "backends", "list");
+        var history = await PortalCli.RunAsync(_data, "export", "seed-stack");
+
+        Assert.Equal(2, withAddress.ExitCode);
+        Assert.StartsWith("ADDRESS: a deployed topology's web node runs in a container", withAddress.Error.Trim());
+        Assert.Equal(2, unknownNode.ExitCode);
+        Assert.StartsWith("node: Topology 'seed-stack' has no web node 'web9'", unknownNode.Error.Trim());
+        Assert.Equal(2, neither.ExitCode);
+        Assert.Contains("--runtime:", neither.Error);
+        Assert.Contains("--topology NAME of a deployed topology", neither.Error);
+        Assert.DoesNotContain("web3", history.Out);
+    }
+
+    [Fact]
     public async Task SetWeight_InvalidInput_ExitsTwoWithEveryFieldFirst_AndChangesNothing()
     {
         await using var stack = await HaproxyStack.StartAsync(Ct);

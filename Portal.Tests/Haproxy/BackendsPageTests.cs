@@ -2,6 +2,7 @@ using AngleSharp.Dom;
 using Bunit;
 using HaPortal.Components.Pages.Backends;
 using HaPortal.Core.Audit;
+using HaPortal.Core.Deploy;
 using HaPortal.Core.Haproxy;
 using HaPortal.Core.Persistence;
 using HaPortal.Tests.Infrastructure;
@@ -30,6 +31,7 @@ public sealed class BackendsPageTests : BunitContext
         Services.AddSingleton<AuditLog>(_db.Audit);
         Services.AddSingleton<BackendOperations>();
         Services.AddSingleton<HaproxyTargets>();
+        Services.AddSingleton<IDeployedLoadBalancers>(new ScriptedLoadBalancers(new Dictionary<string, IHaproxyRuntime>()));
         AddAuthorization().SetAuthorized("olga").SetRoles(roles);
     }
 

@@ -1,15 +1,18 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using HaPortal.Core.Deploy;
 using HaPortal.Core.Haproxy;
+using HaPortal.Core.Rendering;
 using HaPortal.Core.Security;
 
 namespace HaPortal.Cli;
 
 /// <summary>
 /// backends list | set-weight | drain | ready | maint | add | remove: a running HAProxy's servers, changed at runtime.
-/// --runtime names the runtime API (socket path or host:port) until stacks carry their endpoint; --topology records
-/// the change in a stored topology so a redeploy keeps it. Every change is audited as the command-line user.
+/// --runtime names the runtime API (socket path or host:port); --topology records the change in a stored topology so a
+/// redeploy keeps it. --topology without --runtime operates that topology's deployed load balancer through the container
+/// engine, and there add/remove start or stop the web node's container too. Every change is audited as the command-line user.
 /// </summary>
 public static class BackendCommands
 {
@@ -35,8 +38,8 @@ public static class BackendCommands
     private static Common Options(Command command, bool topology = true)
     {
         var common = new Common(
-            new Option<string>("--runtime") { Description = "HAProxy runtime API: socket path or host:port (ipv4@127.0.0.1:9999)", Required = true },
-            new Option<string?>("--topology") { Description = "Stored topology to record the change in, so a restart keeps it" },
+            new Option<string>("--runtime") { Description = "HAProxy runtime API: socket path or host:port (ipv4@127.0.0.1:9999); leave out to operate the deployed --topology's load balancer" },
+            new Option<string?>("--topology") { Description = "Stored topology to record the change in, so a restart keeps it; without --runtime, the deployed topology whose load balancer to operate" },
             new Option<bool>("--json") { Description = "Machine-readable output" });
         command.Options.Add(common.Runtime);
         if (topology) command.Options.Add(common.Topology);
@@ -49,10 +52,11 @@ public static class BackendCommands
     private static Command List(ConsoleIo io)
     {
         var command = new Command("list", "Backends and their servers: state, weight, sessions, health check.");
-        var o = Options(command, topology: false);
+        var o = Options(command);
         command.SetAction(async (parse, ct) =>
         {
-            if (Runtime(parse.GetValue(o.Runtime), io) is not { } runtime) return ExitCodes.InvalidInput;
+            await using var services = await CommandServices.OpenAsync(ct);
+            if (Runtime(parse, o, services, io) is not { } runtime) return ExitCodes.InvalidInput;
             var list = await runtime.ListBackendsAsync(ct);
             if (parse.GetValue(o.Json)) io.Out.WriteLine(JsonSerializer.Serialize(list, Json));
             else
@@ -97,14 +101,19 @@ public static class BackendCommands
     private static Command Add(ConsoleIo io)
     {
         var server = ServerArgument();
-        var address = new Argument<string>("ADDRESS") { Description = "host:port of the web node" };
+        var address = new Argument<string?>("ADDRESS") { Description = "host:port of the web node; none for a deployed --topology (the engine starts its container)", Arity = ArgumentArity.ZeroOrOne };
         var weight = new Option<int>("--weight") { Description = "0–256", DefaultValueFactory = _ => 100 };
         var noCheck = new Option<bool>("--no-check") { Description = "Do not health-check the server" };
         var command = new Command("add", "Add a server at runtime (HAProxy 2.6: no cookie on dynamic servers).") { server, address, weight, noCheck };
         var o = Options(command);
         command.SetAction((parse, ct) =>
         {
-            var text = parse.GetValue(address)!;
+            if (IsDeployed(parse, o))
+                return parse.GetValue(address) is { } given
+                    ? Invalid(io, $"ADDRESS: a deployed topology's web node runs in a container the engine starts; leave '{given}' out.")
+                    : NodeChangeAsync(io, parse, o, parse.GetValue(server)!, ct, (lbs, actor, topology, node) =>
+                        lbs.AddNodeAsync(actor, topology, node, parse.GetValue(weight), line => io.Out.WriteLine($"  {line}"), ct));
+            var text = parse.GetValue(address) ?? "";
             var colon = text.LastIndexOf(':');
             if (colon <= 0 || !int.TryParse(text[(colon + 1)..], out var port))
             {
@@ -125,7 +134,10 @@ public static class BackendCommands
         var force = new Option<bool>("--force") { Description = "At the timeout, shut the remaining sessions and delete anyway" };
         var command = new Command("remove", "Drain a server, wait for its sessions to end, then delete it.") { server, timeout, force };
         var o = Options(command);
-        command.SetAction((parse, ct) => ChangeAsync(io, parse, o, parse.GetValue(server)!, ct, (ops, rt, actor, be, srv) =>
+        command.SetAction((parse, ct) => IsDeployed(parse, o)
+            ? NodeChangeAsync(io, parse, o, parse.GetValue(server)!, ct, (lbs, actor, topology, node) =>
+                lbs.RemoveNodeAsync(actor, topology, node, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), line => io.Out.WriteLine($"  {line}"), ct))
+            : ChangeAsync(io, parse, o, parse.GetValue(server)!, ct, (ops, rt, actor, be, srv) =>
             ops.RemoveServerAsync(rt, actor, be, srv, TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(force), parse.GetValue(o.Topology), ct)));
         return command;
     }
@@ -156,6 +168,11 @@ public static class BackendCommands
         var o = Options(command, topology: false);
         command.SetAction(async (parse, ct) =>
         {
+            if (string.IsNullOrWhiteSpace(parse.GetValue(o.Runtime)))
+            {
+                io.Error.WriteLine("--runtime: settings need the runtime API of the HAProxy whose config file changes (a deployed topology's settings change through the topology and apply).");
+                return ExitCodes.InvalidInput;
+            }
             var addresses = new Dictionary<string, string>(StringComparer.Ordinal);
             var invalid = false;
             foreach (var node in parse.GetValue(nodes) ?? [])
@@ -220,10 +237,9 @@ public static class BackendCommands
             io.Error.WriteLine($"BACKEND/SERVER: '{id}' names no server; write it as backend/server (web/web1).");
             invalid = true;
         }
-        var runtime = Runtime(parse.GetValue(o.Runtime), io);
-        if (invalid || runtime is null) return ExitCodes.InvalidInput;
-
+        if (invalid) return ExitCodes.InvalidInput;
         await using var services = await CommandServices.OpenAsync(ct);
+        if (Runtime(parse, o, services, io) is not { } runtime) return ExitCodes.InvalidInput;
         var operations = services.GetRequiredService<BackendOperations>();
         var result = await change(operations, runtime, Actor.CommandLine(), id[..slash], id[(slash + 1)..]);
         if (parse.GetValue(o.Json))
@@ -240,10 +256,40 @@ public static class BackendCommands
         return ExitCodes.Ok;
     }
 
-    private static HaproxyRuntime? Runtime(string? text, ConsoleIo io)
+    private static bool IsDeployed(ParseResult parse, Common o) =>
+        string.IsNullOrWhiteSpace(parse.GetValue(o.Runtime)) && !string.IsNullOrWhiteSpace(parse.GetValue(o.Topology));
+
+    /// <summary>--runtime's HAProxy, or without it the deployed --topology's load balancer (through the engine).</summary>
+    private static IHaproxyRuntime? Runtime(ParseResult parse, Common o, IServiceProvider services, ConsoleIo io)
     {
-        if (HaproxyEndpoint.TryParse(text, out var error) is { } endpoint) return new HaproxyRuntime(endpoint, TimeProvider.System);
-        io.Error.WriteLine($"--runtime: {error}");
+        if (IsDeployed(parse, o)) return services.GetRequiredService<IDeployedLoadBalancers>().Runtime(parse.GetValue(o.Topology)!.Trim());
+        if (HaproxyEndpoint.TryParse(parse.GetValue(o.Runtime), out var error) is { } endpoint) return new HaproxyRuntime(endpoint, TimeProvider.System);
+        io.Error.WriteLine($"--runtime: {error} Or leave it out and give --topology NAME of a deployed topology.");
         return null;
+    }
+
+    private static Task<int> Invalid(ConsoleIo io, string message)
+    {
+        io.Error.WriteLine(message);
+        return Task.FromResult(ExitCodes.InvalidInput);
+    }
+
+    /// <summary>Add or remove a deployed topology's web node: SERVER is the node (web3 or web/web3; the backend is always web).</summary>
+    private static async Task<int> NodeChangeAsync(ConsoleIo io, ParseResult parse, Common o, string id, CancellationToken ct,
+        Func<IDeployedLoadBalancers, Actor, string, string, Task<WebNodeChangeResult>> change)
+    {
+        var slash = id.IndexOf('/');
+        if (slash >= 0 && id[..slash] != HaproxyRenderer.BackendName)
+            return await Invalid(io, $"BACKEND/SERVER: a deployed load balancer's web nodes are in the backend '{HaproxyRenderer.BackendName}', not '{id[..slash]}'.");
+        await using var services = await CommandServices.OpenAsync(ct);
+        var topology = parse.GetValue(o.Topology)!.Trim();
+        var result = await change(services.GetRequiredService<IDeployedLoadBalancers>(), Actor.CommandLine(), topology, id[(slash + 1)..]);
+        if (parse.GetValue(o.Json))
+            io.Out.WriteLine(JsonSerializer.Serialize(new { succeeded = result.Succeeded, problems = result.Problems.Select(p => new { field = p.Path, p.Message }), result.Server, result.Revision, result.Removal }, Json));
+        foreach (var problem in result.Problems) io.Error.WriteLine($"{problem.Path}: {problem.Message}");
+        if (!result.Succeeded)
+            return result.Removal is { Outcome: RemovalOutcome.TimedOut } || result.Problems.Any(p => p.Path == "haproxy") ? ExitCodes.Failure : ExitCodes.InvalidInput;
+        if (!parse.GetValue(o.Json)) io.Out.WriteLine($"recorded in topology '{topology}' as revision {result.Revision?.Number}");
+        return ExitCodes.Ok;
     }
 }

@@ -13,7 +13,7 @@ public static class CommandServices
             .AddEnvironmentVariables()
             .Build();
         var options = config.GetSection(PortalOptions.Section).Get<PortalOptions>() ?? new PortalOptions();
-        var services = new ServiceCollection().AddLogging().AddSingleton(options).AddPortalCore(options).AddDeploy(config).BuildServiceProvider();
+        var services = new ServiceCollection().AddLogging().AddSingleton(options).AddPortalCore(options).AddDeploy(config).AddDeployedLoadBalancers().BuildServiceProvider();
         await CoreServices.MigrateAsync(services, ct);
         return services;
     }

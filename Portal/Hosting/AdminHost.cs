@@ -21,7 +21,7 @@ public static class AdminHost
         options.AdminPassword ??= builder.Configuration["HAPORTAL_ADMIN_PASSWORD"];
         builder.Services.AddSingleton(options);
         builder.Services.AddPortalCore(options);
-        builder.Services.AddDeploy(builder.Configuration);
+        builder.Services.AddDeploy(builder.Configuration).AddDeployedLoadBalancers();
         // Automatic failover runs in the admin host only: the command line must never start a second monitor.
         builder.Services.AddHostedService<HaPortal.Core.Replication.FailoverMonitorService>();
 
