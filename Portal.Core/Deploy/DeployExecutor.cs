@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using HaPortal.Core.Docker;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,8 +26,8 @@ public sealed record DeployProgress(
 public sealed class DeployStepException(string message) : Exception(message);
 
 /// <summary>
-/// Runs a <see cref="DeployPlan"/>: groups in order, the steps of a group in parallel, each container
-/// waited on until it really serves. Stops after the first group with a failed step; applying again
+/// Runs a <see cref="DeployPlan"/> on one engine through <see cref="DeployStepRunner"/>: groups in order, the steps of
+/// a group in parallel, each container waited on until it really serves. Stops after the first group with a failed step; applying again
 /// plans from whatever is then running, so it continues where this one stopped.
 /// </summary>
 public sealed class DeployExecutor(IContainerEngine engine, DeploySettings settings, TimeProvider time, ILogger? logger = null)
@@ -39,69 +37,8 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
 
     /// <param name="desired">The stack the plan was made for; null for a destroy plan (removals only).</param>
-    public async IAsyncEnumerable<DeployProgress> RunAsync(DeployPlan plan, DesiredStack? desired, [EnumeratorCancellation] CancellationToken ct)
-    {
-        var started = time.GetTimestamp();
-        if (!plan.CanApply)
-        {
-            yield return new DeployProgress(DeployEventKind.Failed, null, string.Join(Environment.NewLine, plan.Problems), TimeSpan.Zero, []);
-            yield break;
-        }
-        var events = Channel.CreateUnbounded<DeployProgress>(new UnboundedChannelOptions { SingleReader = true });
-        var run = Task.Run(() => RunGroupsAsync(plan, desired, events.Writer, started, ct), ct);
-        await foreach (var e in events.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            yield return e;
-        await run.ConfigureAwait(false);
-    }
-
-    private async Task RunGroupsAsync(DeployPlan plan, DesiredStack? desired, ChannelWriter<DeployProgress> events, long started, CancellationToken ct)
-    {
-        var done = ImmutableArray.CreateBuilder<PlanStep>();
-        TimeSpan Elapsed() => time.GetElapsedTime(started);
-        try
-        {
-            foreach (var group in plan.Steps.GroupBy(s => s.Group).OrderBy(g => g.Key))
-            {
-                var results = await Task.WhenAll(group.Select(async step =>
-                {
-                    events.TryWrite(new DeployProgress(DeployEventKind.StepStarted, step, step.ToString(), Elapsed(), []));
-                    DeployLog.StepStarted(_log, plan.Topology, step.ToString());
-                    try
-                    {
-                        await ExecuteAsync(step, desired, message =>
-                            events.TryWrite(new DeployProgress(DeployEventKind.StepProgress, step, message, Elapsed(), [])), ct).ConfigureAwait(false);
-                        events.TryWrite(new DeployProgress(DeployEventKind.StepSucceeded, step, step.ToString(), Elapsed(), []));
-                        DeployLog.StepSucceeded(_log, plan.Topology, step.ToString(), Elapsed().TotalSeconds);
-                        return (step, error: (string?)null);
-                    }
-                    catch (Exception e) when (e is ContainerEngineException or DeployStepException)
-                    {
-                        events.TryWrite(new DeployProgress(DeployEventKind.StepFailed, step, e.Message, Elapsed(), []));
-                        DeployLog.StepFailed(_log, plan.Topology, step.ToString(), step.Node, e.Message);
-                        return (step, error: e.Message);
-                    }
-                })).ConfigureAwait(false);
-
-                done.AddRange(results.Where(r => r.error is null).Select(r => r.step));
-                var failed = results.Where(r => r.error is not null).ToList();
-                if (failed.Count > 0)
-                {
-                    var what = string.Join(Environment.NewLine, failed.Select(f =>
-                        $"Step '{f.step}'{(f.step.Node is null ? "" : $" on node '{f.step.Node}'")} failed: {f.error}"));
-                    var summary = $"{what}{Environment.NewLine}Done before stopping: {(done.Count == 0 ? "nothing" : string.Join(", ", done.Select(d => d.ToString())))}.";
-                    events.TryWrite(new DeployProgress(DeployEventKind.Failed, failed[0].step, summary, Elapsed(), done.ToImmutable()));
-                    return;
-                }
-            }
-            DeployLog.Completed(_log, plan.Topology, done.Count, Elapsed().TotalSeconds);
-            events.TryWrite(new DeployProgress(DeployEventKind.Completed, null,
-                plan.IsEmpty ? "Nothing to do." : $"{done.Count} step(s) done.", Elapsed(), done.ToImmutable()));
-        }
-        finally
-        {
-            events.TryComplete();
-        }
-    }
+    public IAsyncEnumerable<DeployProgress> RunAsync(DeployPlan plan, DesiredStack? desired, CancellationToken ct) =>
+        DeployStepRunner.RunAsync(plan, (step, report, token) => ExecuteAsync(step, desired, report, token), time, _log, ct);
 
     private async Task ExecuteAsync(PlanStep step, DesiredStack? desired, Action<string> report, CancellationToken ct)
     {

@@ -10,10 +10,14 @@ namespace HaPortal.Core.Deploy;
 /// a SQL query answered (then users, schema, replication), an HTTP check passed. Everything runs
 /// through the engine's exec, so it works the same against a remote engine. Passwords stay in the
 /// containers' environment: commands refer to the variables, never to the values.
+/// <paramref name="primaryContainer"/>: where a replica reads the primary's GTID position; null means the Docker
+/// deploy's container name. On a Swarm it finds the primary's task container, and answers null when that task runs on
+/// another node (exec reaches only this engine's containers): the position check is then skipped.
 /// </summary>
 internal sealed class NodeReadiness(
     IContainerEngine engine, DeploySettings settings, TimeProvider time,
-    DesiredStack stack, DesiredContainer node, string containerId, Action<string> report)
+    DesiredStack stack, DesiredContainer node, string containerId, Action<string> report,
+    Func<CancellationToken, Task<string?>>? primaryContainer = null)
 {
     public async Task WaitAsync(CancellationToken ct)
     {
@@ -71,7 +75,14 @@ internal sealed class NodeReadiness(
         }, ct).ConfigureAwait(false);
 
         // Lag 0 is measured on events already fetched; wait for the primary's position itself.
-        var primary = DesiredStackBuilder.ContainerName(stack.Topology, Spec.Database.Primary!.Name);
+        var primary = primaryContainer is null
+            ? DesiredStackBuilder.ContainerName(stack.Topology, Spec.Database.Primary!.Name)
+            : await primaryContainer(ct).ConfigureAwait(false);
+        if (primary is null)
+        {
+            report("the primary runs on another Swarm node: its GTID position is not read from here");
+            return;
+        }
         var pos = await engine.ExecAsync(primary, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@gtid_binlog_pos"], ct).ConfigureAwait(false);
         if (!pos.Succeeded) throw new DeployStepException($"Could not read the primary's GTID position: {Trim(pos.Stderr)}");
         var gtid = pos.Stdout.Trim();
