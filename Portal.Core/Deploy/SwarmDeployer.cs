@@ -43,13 +43,14 @@ public sealed class SwarmDeployer(IContainerEngine engine, ISwarmEngine swarm, D
         new SwarmExecutor(engine, swarm, settings, time, logger).RunAsync(destroyPlan, null, ct);
 
     /// <summary>
-    /// One line per service: the state of its newest task, the health of its container when that runs on this engine's
-    /// node, and how many earlier tasks Swarm has replaced (its restarts).
+    /// One line per service: the state of its newest task and the Swarm node it runs on, the health of its container
+    /// when that is this engine's node, and how many earlier tasks Swarm has replaced (its restarts).
     /// </summary>
     public async Task<StackStatus> StatusAsync(string topology, CancellationToken ct)
     {
         var observed = await swarm.ObserveAsync(topology, ct).ConfigureAwait(false);
         var local = await swarm.LocalNodeIdAsync(ct).ConfigureAwait(false);
+        var hosts = local is null ? [] : (await swarm.ListNodesAsync(ct).ConfigureAwait(false)).ToDictionary(n => n.Id, n => n.Hostname);
         var nodes = ImmutableArray.CreateBuilder<NodeStatus>();
         foreach (var s in observed.Services.OrderBy(s => DesiredStackBuilder.TierOfRoleLabel(s.Role)).ThenBy(s => s.Node, StringComparer.Ordinal))
         {
@@ -58,7 +59,9 @@ public sealed class SwarmDeployer(IContainerEngine engine, ISwarmEngine swarm, D
             string? health = null;
             if (current is { ContainerId: { } id } && current.NodeId == local)
                 health = (await engine.InspectHealthAsync(id, ct).ConfigureAwait(false)).Health;
-            nodes.Add(new NodeStatus(s.Node, s.Role, s.Name, s.Label(EngineLabels.Image) ?? "", current?.State ?? "no task", health,
+            // Which Swarm node runs it: the load balancer's port is published there.
+            var where = current is null ? "" : $" on {hosts.GetValueOrDefault(current.NodeId, current.NodeId)}";
+            nodes.Add(new NodeStatus(s.Node, s.Role, s.Name + where, s.Label(EngineLabels.Image) ?? "", current?.State ?? "no task", health,
                 Math.Max(0, tasks.Length - 1)));
         }
         return new StackStatus(topology, nodes.ToImmutable(),

@@ -96,7 +96,8 @@ public static class SwarmPlanner
     /// active Swarm node with the fewest of its tier. Swarm's own spread preference acts among the tasks of one
     /// service, and each node here is its own service, so the planner spreads them. A placed node stays where it is:
     /// a database's volume lives on that Swarm node (kept even while the node is down), a web node moves only when its
-    /// Swarm node can no longer run it. The load balancer is not pinned: the routing mesh reaches it anywhere.
+    /// Swarm node can no longer run it. The load balancer is not pinned: it publishes its port on whichever Swarm node
+    /// runs it (status names that node).
     /// </summary>
     public static IReadOnlyDictionary<string, string> Place(DesiredStack desired, ObservedSwarmStack observed, ImmutableArray<SwarmNode> nodes)
     {

@@ -79,8 +79,8 @@ public static class SwarmStackBuilder
         ImmutableArray<ServiceNetwork> networks = c.SqlAliases is { } sql
             ? [new(stack.Network, d.NetworkAliases), new(stack.SqlNetwork, sql)]
             : [new(stack.Network, d.NetworkAliases)];
-        // Only the load balancer's own port is published, through the routing mesh (on every Swarm node); its stats
-        // stay on the overlay network: an admin interface is never published on all interfaces.
+        // Only the load balancer's own port is published (on the Swarm node that runs it); its stats stay on the
+        // overlay network: an admin interface is never published on all interfaces.
         var ports = c.Role == NodeRole.LoadBalancer
             ? ImmutableArray.Create(new PublishedPort(stack.Spec.LoadBalancer.PublishPort, "0.0.0.0", stack.Spec.LoadBalancer.PublishPort))
             : [];

@@ -217,15 +217,18 @@ public sealed class DockerSwarmEngine(ContainerEngineOptions options) : ISwarmEn
                 RestartPolicy = new SwarmRestartPolicy { Condition = "any", Delay = 2_000_000_000 },
                 ForceUpdate = d.ForceUpdate,
             },
-            EndpointSpec = d.Ports.IsEmpty ? null : new EndpointSpec
+            // DNS round robin, not a virtual IP: each service has one task, so its name answers with that task's address,
+            // and nothing depends on IPVS (which the routing mesh and VIPs need, and some kernels lack).
+            EndpointSpec = new EndpointSpec
             {
+                Mode = "dnsrr",
                 Ports = [.. d.Ports.Select(p => new PortConfig
                 {
                     Protocol = "tcp",
                     TargetPort = (uint)p.ContainerPort,
                     PublishedPort = (uint)p.HostPort,
-                    // The routing mesh: every Swarm node answers on the port and forwards to wherever the task runs.
-                    PublishMode = "ingress",
+                    // On the Swarm node that runs the task (a dnsrr service cannot use the routing mesh).
+                    PublishMode = "host",
                 })],
             },
         };

@@ -18,8 +18,8 @@ public sealed record ServiceConfigFile(string ConfigName, string Path, string Co
 public sealed record ServiceVolume(string Volume, string ContainerPath, ImmutableDictionary<string, string> Labels);
 
 /// <summary>
-/// One Swarm service with one task: a node of the topology. Published ports go through the routing mesh (every Swarm
-/// node answers on them). <see cref="Constraints"/> pin the task (<c>node.id==…</c>) where the planner placed it.
+/// One Swarm service with one task: a node of the topology, found by DNS (round robin over its one task, no virtual
+/// IP). Published ports are bound on the Swarm node that runs the task. <see cref="Constraints"/> pin the task (<c>node.id==…</c>) where the planner placed it.
 /// Environment values in <see cref="SecretEnvironment"/> are never logged or hashed.
 /// </summary>
 public sealed record ServiceDefinition

@@ -12,7 +12,7 @@ namespace HaPortal.Tests.Deploy;
 /// <summary>
 /// The Docker end-to-end test's stack (one HAProxy, two web nodes, a MariaDB primary and a replica, no router) with
 /// <c>deploy.target: swarm</c>, on the local engine's one-node Swarm, through the portal's deployer dispatch. Web
-/// traffic goes only through the published port (the routing mesh); the load balancer's stats are not published.
+/// traffic goes only through the load balancer's published port; its stats are not published.
 /// </summary>
 public partial class SwarmEndToEndTests(ITestOutputHelper output)
 {
