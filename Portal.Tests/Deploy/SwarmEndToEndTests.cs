@@ -17,7 +17,7 @@ namespace HaPortal.Tests.Deploy;
 public partial class SwarmEndToEndTests(ITestOutputHelper output)
 {
     [Fact(Timeout = 600_000)]
-    public async Task Apply_SmallStackOnTheSwarm_ServesBothNodesStickilyReplicatesPlansNothingAgainAndDestroysCleanly()
+    public async Task Apply_SmallStackOnTheSwarm_ServesBothNodesStickilyReplicatesPlansNothingAgainUpdatesAndDestroysCleanly()
     {
         var ct = TestContext.Current.CancellationToken;
         var settings = new DeploySettings { ReadyTimeout = TimeSpan.FromSeconds(180) };
@@ -63,9 +63,22 @@ public partial class SwarmEndToEndTests(ITestOutputHelper output)
             var again = await deployer.PlanAsync(spec, ct);
             Assert.True(again.Plan.IsEmpty, string.Join("; ", again.Plan.Steps));
 
+            // A changed haproxy.cfg is a new config: the load balancer's service is updated (Swarm replaces its task),
+            // the old config goes, and the stack serves again with nothing left to plan.
+            var tuned = spec with { LoadBalancer = spec.LoadBalancer with { HealthCheck = spec.LoadBalancer.HealthCheck with { IntervalMs = 1500 } } };
+            var update = await deployer.PlanAsync(tuned, ct);
+            Assert.Equal([$"update service {spec.Name}-lb (config changed)", "remove config"],
+                update.Plan.Steps.Select(s => s.Action == PlanAction.Remove ? "remove config" : s.ToString()));
+            var updated = await RunAsync(deployer.ApplyAsync(update, ct));
+            Assert.True(updated[^1].Kind == DeployEventKind.Completed, updated[^1].Message);
+            await DeployEndToEndTests.EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2"], ct);
+            var settled = await deployer.PlanAsync(tuned, ct);
+            Assert.True(settled.Plan.IsEmpty, string.Join("; ", settled.Plan.Steps));
+
             var status = await deployer.StatusAsync(spec.Name, ct);
             Assert.Equal(["db1", "db2", "web1", "web2", "lb"], status.Nodes.Select(n => n.Node));
             Assert.All(status.Nodes, n => Assert.Equal("running", n.State));
+            Assert.Equal(1, status.Nodes.Single(n => n.Node == "lb").RestartCount);
         }
         finally
         {
