@@ -26,7 +26,7 @@ public sealed record DeployProgress(
 public sealed class DeployStepException(string message) : Exception(message);
 
 /// <summary>
-/// Runs a <see cref="DeployPlan"/> on one engine through <see cref="DeployStepRunner"/>: groups in order, the steps of
+/// Runs a <see cref="DeployPlan"/> on one engine as a <see cref="DeployRun"/>: groups in order, the steps of
 /// a group in parallel, each container waited on until it really serves. Stops after the first group with a failed step; applying again
 /// plans from whatever is then running, so it continues where this one stopped.
 /// </summary>
@@ -38,7 +38,11 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
 
     /// <param name="desired">The stack the plan was made for; null for a destroy plan (removals only).</param>
     public IAsyncEnumerable<DeployProgress> RunAsync(DeployPlan plan, DesiredStack? desired, CancellationToken ct) =>
-        DeployStepRunner.RunAsync(plan, (step, report, token) => ExecuteAsync(step, desired, report, token), time, _log, ct);
+        DeployRun.RunAsync(plan, time, _log, async (run, token) =>
+        {
+            if (await run.GroupsAsync(plan.Steps, (step, report, t) => ExecuteAsync(step, desired, report, t), token).ConfigureAwait(false))
+                run.Complete();
+        }, ct);
 
     private async Task ExecuteAsync(PlanStep step, DesiredStack? desired, Action<string> report, CancellationToken ct)
     {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace HaPortal.Core.Deploy;
 
 /// <summary>
-/// Runs a Swarm <see cref="DeployPlan"/> through <see cref="DeployStepRunner"/>. A created or updated service is
+/// Runs a Swarm <see cref="DeployPlan"/> as a <see cref="DeployRun"/>, group after group. A created or updated service is
 /// waited on until a new task of it runs (Swarm holds a task in "starting" until the image's health check passes),
 /// then, when that task runs on this engine's own node, until it really serves, with the Docker deploy's checks
 /// (<see cref="NodeReadiness"/>: SQL answered, users and replication in place, GTID position reached, HTTP checks).
@@ -19,7 +19,11 @@ public sealed class SwarmExecutor(IContainerEngine engine, ISwarmEngine swarm, D
 
     /// <param name="stack">The services the plan was made for; null for a destroy plan (removals only).</param>
     public IAsyncEnumerable<DeployProgress> RunAsync(DeployPlan plan, SwarmStack? stack, CancellationToken ct) =>
-        DeployStepRunner.RunAsync(plan, (step, report, token) => ExecuteAsync(step, stack, report, token), time, _log, ct);
+        DeployRun.RunAsync(plan, time, _log, async (run, token) =>
+        {
+            if (await run.GroupsAsync(plan.Steps, (step, report, t) => ExecuteAsync(step, stack, report, t), token).ConfigureAwait(false))
+                run.Complete();
+        }, ct);
 
     private async Task ExecuteAsync(PlanStep step, SwarmStack? stack, Action<string> report, CancellationToken ct)
     {
@@ -83,7 +87,7 @@ public sealed class SwarmExecutor(IContainerEngine engine, ISwarmEngine swarm, D
             return;
         }
         await new NodeReadiness(engine, settings, time, stack.Stack, service.Container, task.ContainerId, report,
-            service.Role == NodeRole.Replica ? t => PrimaryContainerAsync(stack, local, t) : null).WaitAsync(ct).ConfigureAwait(false);
+            primaryContainer: service.Role == NodeRole.Replica ? t => PrimaryContainerAsync(stack, local, t) : null).WaitAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>Waits for a running task not among <paramref name="before"/>; a failing one is reported with Swarm's error.</summary>
