@@ -11,7 +11,8 @@ namespace HaPortal.Core.Deploy;
 /// waited on until a new task of it runs (Swarm holds a task in "starting" until the image's health check passes),
 /// then, when that task runs on this engine's own node, until it really serves, with the Docker deploy's checks
 /// (<see cref="NodeReadiness"/>: SQL answered, users and replication in place, GTID position reached, HTTP checks).
-/// Removals wait until the Swarm has let go, so a destroy ends with nothing left.
+/// A removed service is waited on until this node holds none of its task containers, and network and volume removals
+/// are retried until those have let go of them, so a destroy ends with nothing left.
 /// </summary>
 public sealed class SwarmExecutor(IContainerEngine engine, ISwarmEngine swarm, DeploySettings settings, TimeProvider time, ILogger? logger = null)
 {
@@ -37,11 +38,14 @@ public sealed class SwarmExecutor(IContainerEngine engine, ISwarmEngine swarm, D
                 break;
             case (PlanAction.Remove, PlanObject.Service):
                 await swarm.RemoveServiceAsync(step.ObservedId ?? step.Name, ct).ConfigureAwait(false);
-                await UntilAsync($"let go of service {step.Name}'s tasks", async t =>
-                {
-                    var tasks = await swarm.ListTasksAsync(step.ObservedId ?? step.Name, t).ConfigureAwait(false);
-                    return (tasks.IsEmpty, $"{tasks.Length} task(s) left");
-                }, report, ct).ConfigureAwait(false);
+                // Swarm removes the task containers a moment later; a destroy ends only when this node holds none.
+                // (On other Swarm nodes they go the same way; the portal cannot see them.)
+                if (step.ObservedId is { } id)
+                    await UntilAsync($"remove the task containers of {step.Name}", async t =>
+                    {
+                        var left = await swarm.LocalTaskContainersAsync(id, t).ConfigureAwait(false);
+                        return (left == 0, $"{left} left");
+                    }, report, ct).ConfigureAwait(false);
                 break;
             case (PlanAction.Remove, PlanObject.Config):
                 await swarm.RemoveConfigAsync(step.ObservedId ?? step.Name, ct).ConfigureAwait(false);

@@ -148,6 +148,16 @@ public sealed class DockerSwarmEngine(ContainerEngineOptions options) : ISwarmEn
         return true;
     });
 
+    public Task<int> LocalTaskContainersAsync(string serviceId, CancellationToken ct) => Guard($"list task containers of service '{serviceId}'", async () =>
+    {
+        var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [$"com.docker.swarm.service.id={serviceId}"] = true } },
+        }, ct).ConfigureAwait(false);
+        return containers.Count;
+    });
+
     public Task<ImmutableArray<SwarmTask>> ListTasksAsync(string service, CancellationToken ct) => Guard($"list tasks of service '{service}'", async () =>
     {
         string serviceId;

@@ -41,6 +41,9 @@ public interface ISwarmEngine
     /// <summary>Removes a service; its tasks stop shortly after. A missing one is fine.</summary>
     Task RemoveServiceAsync(string serviceId, CancellationToken ct);
 
+    /// <summary>How many containers of this service's tasks (running or not) this engine's node still holds.</summary>
+    Task<int> LocalTaskContainersAsync(string serviceId, CancellationToken ct);
+
     /// <summary>The tasks of one service (by id or name), newest first; none when the service does not exist.</summary>
     Task<ImmutableArray<SwarmTask>> ListTasksAsync(string service, CancellationToken ct);
 }
