@@ -25,52 +25,224 @@ public sealed record DeployProgress(
 /// <summary>A step could not finish: not ready in time, or a server refused. The message is for the operator.</summary>
 public sealed class DeployStepException(string message) : Exception(message);
 
+/// <summary>A step waited for another that failed; it stops without failing itself.</summary>
+internal sealed class DependencyFailedException() : Exception("A step this one depends on failed.");
+
 /// <summary>
-/// Runs a <see cref="DeployPlan"/> on one engine as a <see cref="DeployRun"/>: groups in order, the steps of
-/// a group in parallel, each container waited on until it really serves. Stops after the first group with a failed step; applying again
-/// plans from whatever is then running, so it continues where this one stopped.
+/// Runs a <see cref="DeployPlan"/> and waits on real readiness (a query answered, replication caught up, an HTTP check
+/// passed). Images are pulled first and networks and volumes made next; a failure there stops the apply before any
+/// container exists. Then the steps overlap as far as their dependencies allow (<see cref="DependenciesOf"/>): a new
+/// container is created and given its files at once, and started when what it depends on serves; a replica starts
+/// with the primary and waits for it only before replicating; the load balancer starts last. Replacements, network
+/// moves and reloads keep strict tier order. Removals run after, group by group. The first failed step stops
+/// everything not yet started; steps already running finish. Applying again plans from whatever is then running, so
+/// it continues where this one stopped.
 /// </summary>
 public sealed class DeployExecutor(IContainerEngine engine, DeploySettings settings, TimeProvider time, ILogger? logger = null)
 {
     private readonly ILogger _log = logger ?? NullLogger.Instance;
+    // For the nested Run, which cannot reach the primary constructor's parameters.
+    private IContainerEngine Engine => engine;
 
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
+    // Between readiness probes (those that wait for a container to come up also poll inside it at this pace).
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
     /// <param name="desired">The stack the plan was made for; null for a destroy plan (removals only).</param>
     public IAsyncEnumerable<DeployProgress> RunAsync(DeployPlan plan, DesiredStack? desired, CancellationToken ct) =>
-        DeployRun.RunAsync(plan, time, _log, async (run, token) =>
-        {
-            if (await run.GroupsAsync(plan.Steps, (step, report, t) => ExecuteAsync(step, desired, report, t), token).ConfigureAwait(false))
-                run.Complete();
-        }, ct);
+        DeployRun.RunAsync(plan, time, _log, (run, token) => RunPlanAsync(new Run(this, run, desired), plan, token), ct);
 
+    /// <summary>
+    /// What a step waits for. <see cref="BeforeBegin"/>: steps that must be done before it does anything (a new
+    /// container: only the images, networks and volumes it is made from). <see cref="CreatedFirst"/>: new containers
+    /// that must exist before this one is created. <see cref="BeforeStart"/>: before its container starts or the step
+    /// acts on the running stack. <see cref="BeforeReplication"/>: a new replica's container runs and answers, but it
+    /// replicates only once the primary is bootstrapped.
+    /// </summary>
+    internal sealed record StepDependencies(
+        IReadOnlyList<PlanStep> BeforeBegin, IReadOnlyList<PlanStep> CreatedFirst, IReadOnlyList<PlanStep> BeforeStart,
+        IReadOnlyList<PlanStep> BeforeReplication);
+
+    /// <summary>
+    /// The dependency order of an apply: every step waits for the steps of lower groups, except that a new container
+    /// is created early, a new replica starts without waiting for the primary (only its replication does), and a new
+    /// web node does not wait for new replicas (the load balancer, which waits for everything, lets no traffic in
+    /// before they replicate). New containers are created tier after tier: creating one copies its image (on the
+    /// vfs storage driver all of it), so the databases, which are slowest to become ready, get the disk first and boot
+    /// while the web nodes and the load balancer are still being created.
+    /// </summary>
+    internal static StepDependencies DependenciesOf(PlanStep step, IReadOnlyList<PlanStep> build)
+    {
+        var lower = build.Where(o => o.Group < step.Group).ToList();
+        if (step is not { Object: PlanObject.Container, Action: PlanAction.Create }) return new(lower, [], lower, []);
+        var setup = lower.Where(o => o.Tier <= DeployTier.Network).ToList();
+        List<PlanStep> createdFirst = [.. lower.Where(o => o is { Object: PlanObject.Container, Action: PlanAction.Create })];
+        return step.Tier switch
+        {
+            DeployTier.Replicas => new(setup, createdFirst, setup, [.. lower.Where(o => o.Tier == DeployTier.Primary)]),
+            DeployTier.Web => new(setup, createdFirst, [.. lower.Where(o => o.Tier != DeployTier.Replicas)], []),
+            _ => new(setup, createdFirst, lower, []),
+        };
+    }
+
+    private static async Task RunPlanAsync(Run run, DeployPlan plan, CancellationToken ct)
+    {
+        var build = plan.Steps.Where(s => s.Action != PlanAction.Remove).ToList();
+        if (build.Count > 0 && !await run.BuildAsync(build, ct).ConfigureAwait(false)) return;
+        // Removals run after everything new is in place, group by group (load balancer first, networks, volumes).
+        if (await run.Shared.GroupsAsync(plan.Steps.Where(s => s.Action == PlanAction.Remove), run.ExecuteAsync, ct).ConfigureAwait(false))
+            run.Shared.Complete();
+    }
+
+    /// <summary>One apply on this engine: the shared <see cref="DeployRun"/> (events, outcome) and the overlapped build order.</summary>
+    private sealed class Run(DeployExecutor executor, DeployRun run, DesiredStack? desired)
+    {
+        public DeployRun Shared => run;
+
+        public Task ExecuteAsync(PlanStep step, Action<string> report, CancellationToken ct) => executor.ExecuteAsync(step, desired, report, ct);
+
+        /// <summary>Every create, recreate, connect, reload and pull of the plan, overlapped as <see cref="DependenciesOf"/> allows.</summary>
+        public async Task<bool> BuildAsync(IReadOnlyList<PlanStep> build, CancellationToken ct)
+        {
+            var finished = build.ToDictionary(s => s, _ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var created = build.ToDictionary(s => s, _ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+            // Cancelled by the first failure: nothing waiting starts after it; what already runs finishes.
+            using var stopped = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+            async Task<bool> ReadyAsync(IReadOnlyList<PlanStep> dependencies, Dictionary<PlanStep, TaskCompletionSource<bool>>? signals = null)
+            {
+                if (stopped.IsCancellationRequested) return false;
+                try
+                {
+                    var results = await Task.WhenAll(dependencies.Select(d => (signals ?? finished)[d].Task)).WaitAsync(stopped.Token).ConfigureAwait(false);
+                    return results.All(ok => ok) && !stopped.IsCancellationRequested;
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return false;
+                }
+            }
+
+            async Task StepAsync(PlanStep step)
+            {
+                var ok = false;
+                var container = step.Object == PlanObject.Container && step.Action is PlanAction.Create or PlanAction.Recreate
+                    ? Need(desired).Containers.Single(c => c.Definition.Name == step.Name)
+                    : null;
+                var state = "not begun";
+                try
+                {
+                    var dependencies = DependenciesOf(step, build);
+                    if (!await ReadyAsync(dependencies.BeforeBegin).ConfigureAwait(false)) return;
+                    run.Started(step);
+                    var report = run.Reporter(step);
+                    if (container is not null && step.Action == PlanAction.Create)
+                    {
+                        if (!await ReadyAsync(dependencies.CreatedFirst, created).ConfigureAwait(false))
+                        {
+                            run.Interrupted(step, state);
+                            return;
+                        }
+                        await executor.CreateAsync(step, desired!, container, ct).ConfigureAwait(false);
+                        state = "created, not started";
+                        created[step].TrySetResult(true);
+                        if (dependencies.BeforeStart.Any(d => !finished[d].Task.IsCompleted))
+                            report($"created; starts once {Describe(dependencies.BeforeStart)} {(dependencies.BeforeStart.Count == 1 ? "is" : "are")} done");
+                    }
+                    if (!await ReadyAsync(dependencies.BeforeStart).ConfigureAwait(false))
+                    {
+                        run.Interrupted(step, state);
+                        return;
+                    }
+                    if (container is not null)
+                    {
+                        if (step.Action == PlanAction.Recreate)
+                        {
+                            report("removing the old container");
+                            await executor.CreateAsync(step, desired!, container, ct).ConfigureAwait(false);
+                        }
+                        state = "started, not ready";
+                        var gate = dependencies.BeforeReplication;
+                        await executor.StartAsync(desired!, container, report,
+                            gate.Count == 0 ? null : async _ =>
+                            {
+                                if (gate.Any(d => !finished[d].Task.IsCompleted)) report($"answers; replicates once {Describe(gate)} is done");
+                                return await ReadyAsync(gate).ConfigureAwait(false);
+                            }, ct).ConfigureAwait(false);
+                    }
+                    else
+                        await executor.ExecuteAsync(step, desired, report, ct).ConfigureAwait(false);
+                    run.Succeeded(step);
+                    ok = true;
+                }
+                catch (DependencyFailedException)
+                {
+                    // A new replica that runs without replication would look finished to the next plan: stop it, so
+                    // the next apply sees it stopped and recreates it.
+                    try
+                    {
+                        await executor.Engine.StopContainerAsync(step.Name, TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+                        run.Interrupted(step, "stopped before it replicated");
+                    }
+                    catch (ContainerEngineException e)
+                    {
+                        run.Interrupted(step, $"running without replication; stop or remove it before the next apply: {e.Message}");
+                    }
+                }
+                catch (Exception e) when (e is ContainerEngineException or DeployStepException)
+                {
+                    run.Failed(step, e.Message);
+                    await stopped.CancelAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    created[step].TrySetResult(ok);
+                    finished[step].TrySetResult(ok);
+                }
+            }
+
+            await Task.WhenAll(build.Select(step => Task.Run(() => StepAsync(step), ct))).ConfigureAwait(false);
+            return run.Outcome();
+        }
+
+        private static string Describe(IReadOnlyList<PlanStep> steps) =>
+            steps.Count <= 3 ? string.Join(", ", steps.Select(s => $"'{s}'")) : $"{steps.Count} earlier steps";
+    }
+
+    /// <summary>Creates a container (removing the one it replaces), joins it to the sql network and puts its files in; does not start it.</summary>
+    private async Task CreateAsync(PlanStep step, DesiredStack stack, DesiredContainer container, CancellationToken ct)
+    {
+        if (step is { Action: PlanAction.Recreate, ObservedId: { } old })
+            await engine.RemoveContainerAsync(old, ct).ConfigureAwait(false);
+        await engine.CreateContainerAsync(container.Definition, ct).ConfigureAwait(false);
+        // By name from here on (unique on the engine, and what an operator recognises in a message).
+        var name = container.Definition.Name;
+        if (container.SqlAliases is { } aliases)
+            await engine.ConnectNetworkAsync(stack.SqlNetwork, name, aliases, ct).ConfigureAwait(false);
+        if (!container.Files.IsEmpty) await engine.PutFilesAsync(name, container.Files, ct).ConfigureAwait(false);
+    }
+
+    private async Task StartAsync(DesiredStack stack, DesiredContainer container, Action<string> report,
+        Func<CancellationToken, Task<bool>>? beforeReplication, CancellationToken ct)
+    {
+        var name = container.Definition.Name;
+        await engine.StartContainerAsync(name, ct).ConfigureAwait(false);
+        report("started; waiting until it serves");
+        await new NodeReadiness(engine, settings, time, stack, container, name, report, beforeReplication).WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Every step that is not a container's create or recreate.</summary>
     private async Task ExecuteAsync(PlanStep step, DesiredStack? desired, Action<string> report, CancellationToken ct)
     {
         switch (step.Action, step.Object)
         {
+            case (PlanAction.Pull, PlanObject.Image):
+                await engine.PullImageAsync(step.Name, report, ct).ConfigureAwait(false);
+                break;
             case (PlanAction.Create, PlanObject.Network):
                 await engine.EnsureNetworkAsync(step.Name, DesiredStackBuilder.NetworkLabels(Need(desired).Topology), ct).ConfigureAwait(false);
                 break;
             case (PlanAction.Create, PlanObject.Volume):
                 await engine.EnsureVolumeAsync(step.Name, DesiredStackBuilder.VolumeLabels(Need(desired).Topology, step.Node!), ct).ConfigureAwait(false);
-                break;
-            case (PlanAction.Create or PlanAction.Recreate, PlanObject.Container):
-                var stack = Need(desired);
-                var container = stack.Containers.Single(c => c.Definition.Name == step.Name);
-                if (step is { Action: PlanAction.Recreate, ObservedId: { } old })
-                {
-                    report("removing the old container");
-                    await engine.RemoveContainerAsync(old, ct).ConfigureAwait(false);
-                }
-                await engine.CreateContainerAsync(container.Definition, ct).ConfigureAwait(false);
-                // By name from here on (unique on the engine, and what an operator recognises in a message).
-                var name = container.Definition.Name;
-                if (container.SqlAliases is { } aliases)
-                    await engine.ConnectNetworkAsync(stack.SqlNetwork, name, aliases, ct).ConfigureAwait(false);
-                if (!container.Files.IsEmpty) await engine.PutFilesAsync(name, container.Files, ct).ConfigureAwait(false);
-                await engine.StartContainerAsync(name, ct).ConfigureAwait(false);
-                report("started; waiting until it serves");
-                await new NodeReadiness(engine, settings, time, stack, container, name, report).WaitAsync(ct).ConfigureAwait(false);
                 break;
             case (PlanAction.Reload, PlanObject.Container):
                 var lb = Need(desired).Containers.Single(c => c.Definition.Name == step.Name);

@@ -7,8 +7,8 @@ using HaPortal.Core.Topology;
 
 namespace HaPortal.Core.Deploy;
 
-/// <summary>Dependency order of a deploy; within a tier, steps run in parallel.</summary>
-public enum DeployTier { Network = 0, Primary = 1, Replicas = 2, Router = 3, Web = 4, LoadBalancer = 5 }
+/// <summary>Dependency order of a deploy; within a tier, steps run in parallel. Images are pulled before anything is created.</summary>
+public enum DeployTier { Images = -1, Network = 0, Primary = 1, Replicas = 2, Router = 3, Web = 4, LoadBalancer = 5 }
 
 /// <summary>
 /// One container the topology asks for, fully resolved: definition, files and the hashes the planner compares.

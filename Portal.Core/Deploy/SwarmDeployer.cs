@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using HaPortal.Core.Docker;
 using HaPortal.Core.Topology;
 using Microsoft.Extensions.Logging;
@@ -8,9 +9,11 @@ namespace HaPortal.Core.Deploy;
 /// <summary>
 /// Plan, apply, destroy and status of topologies with <c>deploy.target: swarm</c> on the Swarm the engine manages:
 /// the same <see cref="DesiredStack"/> as the Docker deploy, as services (<see cref="SwarmPlanner"/>, <see cref="SwarmExecutor"/>).
-/// Singleton; thread-safe.
+/// Singleton; thread-safe. <paramref name="secrets"/>: as for <see cref="StackDeployer"/>.
 /// </summary>
-public sealed class SwarmDeployer(IContainerEngine engine, ISwarmEngine swarm, DeploySettings settings, TimeProvider time, ILogger<SwarmDeployer>? logger = null)
+public sealed class SwarmDeployer(
+    IContainerEngine engine, ISwarmEngine swarm, DeploySettings settings, TimeProvider time,
+    ILogger<SwarmDeployer>? logger = null, SecretsStore? secrets = null)
 {
     public async Task<PreparedDeploy> PlanAsync(TopologySpec spec, CancellationToken ct)
     {
@@ -20,7 +23,10 @@ public sealed class SwarmDeployer(IContainerEngine engine, ISwarmEngine swarm, D
             return new PreparedDeploy(new DeployPlan(spec.Name, [], [NotInASwarm()], DeployTarget.Swarm), null);
 
         var observed = await swarm.ObserveAsync(spec.Name, ct).ConfigureAwait(false);
-        var desired = DesiredStackBuilder.Build(spec, settings, Secrets(observed));
+        var stackSecrets = secrets is null
+            ? RunningSecrets(observed) ?? StackSecrets.Generate()
+            : await secrets.GetOrCreateAsync(spec.Name, _ => Task.FromResult(RunningSecrets(observed)), ct).ConfigureAwait(false);
+        var desired = DesiredStackBuilder.Build(spec, settings, stackSecrets);
         var imageIds = new Dictionary<string, string?>();
         foreach (var image in desired.Images)
             imageIds[image] = await engine.ImageIdAsync(image, ct).ConfigureAwait(false);
@@ -39,8 +45,17 @@ public sealed class SwarmDeployer(IContainerEngine engine, ISwarmEngine swarm, D
     public async Task<DeployPlan> PlanDestroyAsync(string topology, bool includeVolumes, CancellationToken ct) =>
         SwarmPlanner.PlanDestroy(await swarm.ObserveAsync(topology, ct).ConfigureAwait(false), includeVolumes);
 
-    public IAsyncEnumerable<DeployProgress> DestroyAsync(DeployPlan destroyPlan, CancellationToken ct) =>
-        new SwarmExecutor(engine, swarm, settings, time, logger).RunAsync(destroyPlan, null, ct);
+    /// <summary>Runs a destroy plan; once it completed and no data volume is left, the stored secrets are forgotten too.</summary>
+    public async IAsyncEnumerable<DeployProgress> DestroyAsync(DeployPlan destroyPlan, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var e in new SwarmExecutor(engine, swarm, settings, time, logger).RunAsync(destroyPlan, null, ct).ConfigureAwait(false))
+        {
+            if (e.Kind == DeployEventKind.Completed && secrets is not null
+                && (await swarm.ObserveAsync(destroyPlan.Topology, ct).ConfigureAwait(false)).Volumes.IsEmpty)
+                await secrets.ForgetAsync(destroyPlan.Topology, ct).ConfigureAwait(false);
+            yield return e;
+        }
+    }
 
     /// <summary>
     /// One line per service: the state of its newest task and the Swarm node it runs on, the health of its container
@@ -68,11 +83,11 @@ public sealed class SwarmDeployer(IContainerEngine engine, ISwarmEngine swarm, D
             [.. observed.Networks.Select(n => n.Name)], [.. observed.Volumes.Select(v => v.Name)]);
     }
 
-    /// <summary>Until secrets are stored with the topology, a database service's environment is where they live.</summary>
-    private static StackSecrets Secrets(ObservedSwarmStack observed) =>
+    /// <summary>The passwords a database service carries: what a stack deployed before secrets were stored was made with.</summary>
+    private static StackSecrets? RunningSecrets(ObservedSwarmStack observed) =>
         observed.Services.Where(s => s.Role == DesiredStackBuilder.DatabaseRoleLabel)
             .Select(s => StackSecrets.FromEnvironment(s.Environment))
-            .FirstOrDefault(s => s is not null) ?? StackSecrets.Generate();
+            .FirstOrDefault(s => s is not null);
 
     private string NotInASwarm() =>
         $"deploy.target: the engine at {swarm.Endpoint} is not part of a Swarm; run 'docker swarm init' there (scripts/start-docker.sh does on a test machine) or deploy with target docker.";
