@@ -311,6 +311,31 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
         return new ContainerHealth(state.Status, state.Health?.Status, inspect.RestartCount, state.ExitCode, started);
     });
 
+    public Task KillContainerAsync(string containerId, CancellationToken ct) => Guard($"kill container {Short(containerId)}", async () =>
+    {
+        await _client.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" }, ct).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task PauseContainerAsync(string containerId, CancellationToken ct) => Guard($"pause container {Short(containerId)}", async () =>
+    {
+        await _client.Containers.PauseContainerAsync(containerId, ct).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task UnpauseContainerAsync(string containerId, CancellationToken ct) => Guard($"unpause container {Short(containerId)}", async () =>
+    {
+        await _client.Containers.UnpauseContainerAsync(containerId, ct).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task<string?> AddressOnNetworkAsync(string containerId, string network, CancellationToken ct) =>
+        Guard($"read the address of container {Short(containerId)} on network '{network}'", async () =>
+        {
+            var inspect = await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false);
+            return inspect.NetworkSettings?.Networks?.TryGetValue(network, out var n) == true && !string.IsNullOrEmpty(n.IPAddress) ? n.IPAddress : null;
+        });
+
     public Task<ImmutableDictionary<string, string>> ReadEnvironmentAsync(string containerId, IReadOnlyCollection<string> names, CancellationToken ct) =>
         Guard($"read environment of container {Short(containerId)}", async () =>
         {

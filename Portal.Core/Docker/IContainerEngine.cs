@@ -68,6 +68,17 @@ public interface IContainerEngine
 
     Task<ContainerHealth> InspectHealthAsync(string containerId, CancellationToken ct);
 
+    /// <summary>Sends SIGKILL (a crash). Docker does not restart a killed container, whatever its restart policy.</summary>
+    Task KillContainerAsync(string containerId, CancellationToken ct);
+
+    /// <summary>Freezes every process of a running container (cgroup freezer): it keeps its sockets but answers nothing.</summary>
+    Task PauseContainerAsync(string containerId, CancellationToken ct);
+
+    Task UnpauseContainerAsync(string containerId, CancellationToken ct);
+
+    /// <summary>The container's IPv4 address on <paramref name="network"/>, or null when it is not on it (or not running).</summary>
+    Task<string?> AddressOnNetworkAsync(string containerId, string network, CancellationToken ct);
+
     /// <summary>The values of the named environment variables of a container (absent names are left out).</summary>
     Task<ImmutableDictionary<string, string>> ReadEnvironmentAsync(string containerId, IReadOnlyCollection<string> names, CancellationToken ct);
 }
