@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Docker engine (Debian's docker.io) and debootstrap when missing, starts dockerd in
-# the background when it is not answering, and waits for its socket. Safe to run again.
+# the background when it is not answering, waits for its socket, and makes the engine a one-node
+# Swarm (for the Swarm deploy tests) when it is in none. Safe to run again.
 # Env: HAPORTAL_DOCKERD_LOG (default /var/log/haportal-dockerd.log),
 #      HAPORTAL_DOCKER_STORAGE_DRIVER (default vfs: works everywhere here, including inside
 #      containers and on overlay-backed roots; overlay2 is faster where it works).
@@ -42,6 +43,18 @@ else
     say "dockerd did not answer on $sock within 60 s; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     exit 1
+  fi
+fi
+
+# A one-node Swarm on loopback: the Swarm deploy (deploy.target swarm) and its end-to-end test need a manager.
+# Plain containers are unaffected. Set HAPORTAL_NO_SWARM=1 to leave the engine out of any Swarm.
+if [ -z "${HAPORTAL_NO_SWARM:-}" ]; then
+  state=$("$docker_cli" -H "unix://$sock" info --format '{{.Swarm.LocalNodeState}}')
+  if [ "$state" = inactive ]; then
+    say "initialising a one-node Swarm (docker swarm init --advertise-addr 127.0.0.1)"
+    "$docker_cli" -H "unix://$sock" swarm init --advertise-addr 127.0.0.1 >/dev/null
+  else
+    say "Swarm state: $state"
   fi
 fi
 

@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using HaPortal.Core.Docker;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -45,27 +42,14 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
 {
     private readonly ILogger _log = logger ?? NullLogger.Instance;
     // For the nested Run, which cannot reach the primary constructor's parameters.
-    private TimeProvider Clock => time;
     private IContainerEngine Engine => engine;
 
     // Between readiness probes (those that wait for a container to come up also poll inside it at this pace).
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
     /// <param name="desired">The stack the plan was made for; null for a destroy plan (removals only).</param>
-    public async IAsyncEnumerable<DeployProgress> RunAsync(DeployPlan plan, DesiredStack? desired, [EnumeratorCancellation] CancellationToken ct)
-    {
-        var started = time.GetTimestamp();
-        if (!plan.CanApply)
-        {
-            yield return new DeployProgress(DeployEventKind.Failed, null, string.Join(Environment.NewLine, plan.Problems), TimeSpan.Zero, []);
-            yield break;
-        }
-        var events = Channel.CreateUnbounded<DeployProgress>(new UnboundedChannelOptions { SingleReader = true });
-        var run = Task.Run(() => RunPlanAsync(plan, desired, events.Writer, started, ct), ct);
-        await foreach (var e in events.Reader.ReadAllAsync(ct).ConfigureAwait(false))
-            yield return e;
-        await run.ConfigureAwait(false);
-    }
+    public IAsyncEnumerable<DeployProgress> RunAsync(DeployPlan plan, DesiredStack? desired, CancellationToken ct) =>
+        DeployRun.RunAsync(plan, time, _log, (run, token) => RunPlanAsync(new Run(this, run, desired), plan, token), ct);
 
     /// <summary>
     /// What a step waits for. <see cref="BeforeBegin"/>: steps that must be done before it does anything (a new
@@ -100,37 +84,21 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
         };
     }
 
-    private async Task RunPlanAsync(DeployPlan plan, DesiredStack? desired, ChannelWriter<DeployProgress> events, long started, CancellationToken ct)
+    private static async Task RunPlanAsync(Run run, DeployPlan plan, CancellationToken ct)
     {
-        var run = new Run(this, plan, desired, events, started);
-        try
-        {
-            var build = plan.Steps.Where(s => s.Action != PlanAction.Remove).ToList();
-            if (build.Count > 0 && !await run.BuildAsync(build, ct).ConfigureAwait(false)) return;
-            // Removals run after everything new is in place, group by group (load balancer first, networks, volumes).
-            foreach (var group in plan.Steps.Where(s => s.Action == PlanAction.Remove).GroupBy(s => s.Group).OrderBy(g => g.Key))
-                if (!await run.GroupAsync([.. group], ct).ConfigureAwait(false)) return;
-            run.Complete();
-        }
-        finally
-        {
-            events.TryComplete();
-        }
+        var build = plan.Steps.Where(s => s.Action != PlanAction.Remove).ToList();
+        if (build.Count > 0 && !await run.BuildAsync(build, ct).ConfigureAwait(false)) return;
+        // Removals run after everything new is in place, group by group (load balancer first, networks, volumes).
+        if (await run.Shared.GroupsAsync(plan.Steps.Where(s => s.Action == PlanAction.Remove), run.ExecuteAsync, ct).ConfigureAwait(false))
+            run.Shared.Complete();
     }
 
-    /// <summary>One run of a plan: its events, what is done, what failed.</summary>
-    private sealed class Run(DeployExecutor executor, DeployPlan plan, DesiredStack? desired, ChannelWriter<DeployProgress> events, long started)
+    /// <summary>One apply on this engine: the shared <see cref="DeployRun"/> (events, outcome) and the overlapped build order.</summary>
+    private sealed class Run(DeployExecutor executor, DeployRun run, DesiredStack? desired)
     {
-        private readonly ConcurrentQueue<PlanStep> _done = new();
-        private readonly ConcurrentQueue<(PlanStep Step, string Error)> _failed = new();
-        private readonly ConcurrentQueue<(PlanStep Step, string State)> _unfinished = new();
+        public DeployRun Shared => run;
 
-        private TimeSpan Elapsed() => executor.Clock.GetElapsedTime(started);
-
-        private void Emit(DeployEventKind kind, PlanStep step, string message) =>
-            events.TryWrite(new DeployProgress(kind, step, message, Elapsed(), []));
-
-        private Action<string> Reporter(PlanStep step) => message => Emit(DeployEventKind.StepProgress, step, message);
+        public Task ExecuteAsync(PlanStep step, Action<string> report, CancellationToken ct) => executor.ExecuteAsync(step, desired, report, ct);
 
         /// <summary>Every create, recreate, connect, reload and pull of the plan, overlapped as <see cref="DependenciesOf"/> allows.</summary>
         public async Task<bool> BuildAsync(IReadOnlyList<PlanStep> build, CancellationToken ct)
@@ -165,14 +133,13 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 {
                     var dependencies = DependenciesOf(step, build);
                     if (!await ReadyAsync(dependencies.BeforeBegin).ConfigureAwait(false)) return;
-                    Emit(DeployEventKind.StepStarted, step, step.ToString());
-                    DeployLog.StepStarted(executor._log, plan.Topology, step.ToString());
-                    var report = Reporter(step);
+                    run.Started(step);
+                    var report = run.Reporter(step);
                     if (container is not null && step.Action == PlanAction.Create)
                     {
                         if (!await ReadyAsync(dependencies.CreatedFirst, created).ConfigureAwait(false))
                         {
-                            Interrupted(step, state);
+                            run.Interrupted(step, state);
                             return;
                         }
                         await executor.CreateAsync(step, desired!, container, ct).ConfigureAwait(false);
@@ -183,7 +150,7 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                     }
                     if (!await ReadyAsync(dependencies.BeforeStart).ConfigureAwait(false))
                     {
-                        Interrupted(step, state);
+                        run.Interrupted(step, state);
                         return;
                     }
                     if (container is not null)
@@ -204,9 +171,7 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                     }
                     else
                         await executor.ExecuteAsync(step, desired, report, ct).ConfigureAwait(false);
-                    Emit(DeployEventKind.StepSucceeded, step, step.ToString());
-                    DeployLog.StepSucceeded(executor._log, plan.Topology, step.ToString(), Elapsed().TotalSeconds);
-                    _done.Enqueue(step);
+                    run.Succeeded(step);
                     ok = true;
                 }
                 catch (DependencyFailedException)
@@ -216,18 +181,16 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                     try
                     {
                         await executor.Engine.StopContainerAsync(step.Name, TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-                        Interrupted(step, "stopped before it replicated");
+                        run.Interrupted(step, "stopped before it replicated");
                     }
                     catch (ContainerEngineException e)
                     {
-                        Interrupted(step, $"running without replication; stop or remove it before the next apply: {e.Message}");
+                        run.Interrupted(step, $"running without replication; stop or remove it before the next apply: {e.Message}");
                     }
                 }
                 catch (Exception e) when (e is ContainerEngineException or DeployStepException)
                 {
-                    Emit(DeployEventKind.StepFailed, step, e.Message);
-                    DeployLog.StepFailed(executor._log, plan.Topology, step.ToString(), step.Node, e.Message);
-                    _failed.Enqueue((step, e.Message));
+                    run.Failed(step, e.Message);
                     await stopped.CancelAsync().ConfigureAwait(false);
                 }
                 finally
@@ -238,61 +201,7 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
             }
 
             await Task.WhenAll(build.Select(step => Task.Run(() => StepAsync(step), ct))).ConfigureAwait(false);
-            return Outcome();
-        }
-
-        /// <summary>Steps that run together and end together (removals).</summary>
-        public async Task<bool> GroupAsync(IReadOnlyList<PlanStep> group, CancellationToken ct)
-        {
-            await Task.WhenAll(group.Select(async step =>
-            {
-                Emit(DeployEventKind.StepStarted, step, step.ToString());
-                DeployLog.StepStarted(executor._log, plan.Topology, step.ToString());
-                try
-                {
-                    await executor.ExecuteAsync(step, desired, Reporter(step), ct).ConfigureAwait(false);
-                    Emit(DeployEventKind.StepSucceeded, step, step.ToString());
-                    DeployLog.StepSucceeded(executor._log, plan.Topology, step.ToString(), Elapsed().TotalSeconds);
-                    _done.Enqueue(step);
-                }
-                catch (Exception e) when (e is ContainerEngineException or DeployStepException)
-                {
-                    Emit(DeployEventKind.StepFailed, step, e.Message);
-                    DeployLog.StepFailed(executor._log, plan.Topology, step.ToString(), step.Node, e.Message);
-                    _failed.Enqueue((step, e.Message));
-                }
-            })).ConfigureAwait(false);
-            return Outcome();
-        }
-
-        public void Complete()
-        {
-            DeployLog.Completed(executor._log, plan.Topology, _done.Count, Elapsed().TotalSeconds);
-            events.TryWrite(new DeployProgress(DeployEventKind.Completed, null,
-                plan.IsEmpty ? "Nothing to do." : $"{_done.Count} step(s) done.", Elapsed(), [.. _done]));
-        }
-
-        /// <summary>A step that had begun but could not go on, because another failed first.</summary>
-        private void Interrupted(PlanStep step, string state)
-        {
-            _unfinished.Enqueue((step, state));
-            var first = _failed.TryPeek(out var f) ? $"'{f.Step}'" : "an earlier step";
-            Emit(DeployEventKind.StepFailed, step, $"Not finished ({state}): {first} failed first. The next apply continues from here.");
-        }
-
-        /// <summary>True when nothing failed; otherwise the final Failed event: which step, on which node, why, and what was done.</summary>
-        private bool Outcome()
-        {
-            if (_failed.IsEmpty) return true;
-            var failed = _failed.ToList();
-            var what = string.Join(Environment.NewLine, failed.Select(f =>
-                $"Step '{f.Step}'{(f.Step.Node is null ? "" : $" on node '{f.Step.Node}'")} failed: {f.Error}"));
-            var done = _done.ToList();
-            var summary = $"{what}{Environment.NewLine}Done before stopping: {(done.Count == 0 ? "nothing" : string.Join(", ", done.Select(d => d.ToString())))}.";
-            if (!_unfinished.IsEmpty)
-                summary += $"{Environment.NewLine}Not finished: {string.Join(", ", _unfinished.Select(u => $"{u.Step} ({u.State})"))}.";
-            events.TryWrite(new DeployProgress(DeployEventKind.Failed, failed[0].Step, summary, Elapsed(), [.. done]));
-            return false;
+            return run.Outcome();
         }
 
         private static string Describe(IReadOnlyList<PlanStep> steps) =>

@@ -14,8 +14,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace HaPortal.Core.Deploy;
 
 /// <summary>
-/// What <see cref="DeployOperations"/> needs from a deployer. <see cref="StackDeployer"/> is the real one (through
-/// <see cref="StackDeployerRunner"/>); the seam lets the deploy page and API be tested with a scripted deployer, and
+/// What <see cref="DeployOperations"/> needs from a deployer. <see cref="TargetDeployRunner"/> is the real one (the
+/// Docker or the Swarm deployer, by the topology's deploy.target); the seam lets the deploy page and API be tested with a scripted deployer, and
 /// keeps them on four calls however the deployer's own signatures grow.
 /// </summary>
 public interface IDeployRunner
@@ -25,16 +25,6 @@ public interface IDeployRunner
     Task<DeployPlan> PlanDestroyAsync(string topology, bool includeVolumes, CancellationToken ct);
     IAsyncEnumerable<DeployProgress> DestroyAsync(DeployPlan destroyPlan, CancellationToken ct);
     Task<StackStatus> StatusAsync(string topology, CancellationToken ct);
-}
-
-/// <summary>The real <see cref="IDeployRunner"/>: the one place that calls <see cref="StackDeployer"/>.</summary>
-public sealed class StackDeployerRunner(StackDeployer deployer) : IDeployRunner
-{
-    public Task<PreparedDeploy> PlanAsync(TopologySpec spec, CancellationToken ct) => deployer.PlanAsync(spec, ct);
-    public IAsyncEnumerable<DeployProgress> ApplyAsync(PreparedDeploy prepared, CancellationToken ct) => deployer.ApplyAsync(prepared, ct);
-    public Task<DeployPlan> PlanDestroyAsync(string topology, bool includeVolumes, CancellationToken ct) => deployer.PlanDestroyAsync(topology, includeVolumes, ct);
-    public IAsyncEnumerable<DeployProgress> DestroyAsync(DeployPlan destroyPlan, CancellationToken ct) => deployer.DestroyAsync(destroyPlan, ct);
-    public Task<StackStatus> StatusAsync(string topology, CancellationToken ct) => deployer.StatusAsync(topology, ct);
 }
 
 /// <summary>
@@ -201,8 +191,10 @@ public static class DeployServices
         services.TryAddSingleton<IContainerEngine, DockerEngine>();
         // Needs the Data Protection provider and the database of AddPortalCore.
         services.TryAddSingleton<SecretsStore>();
+        services.TryAddSingleton<ISwarmEngine, DockerSwarmEngine>();
         services.TryAddSingleton<StackDeployer>();
-        services.TryAddSingleton<IDeployRunner, StackDeployerRunner>();
+        services.TryAddSingleton<SwarmDeployer>();
+        services.TryAddSingleton<IDeployRunner, TargetDeployRunner>();
         services.TryAddSingleton<DeployOperations>();
         return services;
     }

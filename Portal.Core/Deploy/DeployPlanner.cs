@@ -10,10 +10,12 @@ namespace HaPortal.Core.Deploy;
 /// <see cref="Reload"/>: the load balancer's haproxy.cfg changed and nothing else did: check the new file inside
 /// the running container and reload HAProxy gracefully, no recreate.
 /// <see cref="Pull"/>: an image the stack uses is not on the engine; pulled before anything is created.
+/// <see cref="Update"/>: a Swarm service gets a new spec; Swarm replaces its task (same name, same volume).
 /// </summary>
-public enum PlanAction { Create, Recreate, Remove, Connect, Disconnect, Reload, Pull }
+public enum PlanAction { Create, Recreate, Remove, Connect, Disconnect, Reload, Pull, Update }
 
-public enum PlanObject { Network, Volume, Container, Image }
+/// <summary><see cref="Service"/> and <see cref="Config"/>: Swarm objects (deploy.target swarm).</summary>
+public enum PlanObject { Network, Volume, Container, Image, Service, Config }
 
 /// <summary>
 /// One change. <see cref="Group"/> orders the plan: steps of one group run in parallel, groups run
@@ -33,8 +35,11 @@ public sealed record PlanStep(
         $"{Action.ToString().ToLowerInvariant()} {Object.ToString().ToLowerInvariant()} {Name}{(Reason is null ? "" : $" ({Reason})")}";
 }
 
-/// <summary>What an apply (or destroy) would do. <see cref="Problems"/> non-empty means it must not run.</summary>
-public sealed record DeployPlan(string Topology, ImmutableArray<PlanStep> Steps, ImmutableArray<string> Problems)
+/// <summary>
+/// What an apply (or destroy) would do. <see cref="Problems"/> non-empty means it must not run. <see cref="Target"/>
+/// says which deployer made it, and so which one runs it.
+/// </summary>
+public sealed record DeployPlan(string Topology, ImmutableArray<PlanStep> Steps, ImmutableArray<string> Problems, DeployTarget Target = DeployTarget.Docker)
 {
     public bool IsEmpty => Steps.IsEmpty;
     public bool CanApply => Problems.IsEmpty;

@@ -12,11 +12,14 @@ namespace HaPortal.Core.Deploy;
 /// containers' environment: commands refer to the variables, never to the values.
 /// <paramref name="beforeReplication"/>: a replica that answers waits on it before it starts replicating (the primary
 /// must be bootstrapped first); false means the primary failed, and the replica stops with <see cref="DependencyFailedException"/>.
+/// <paramref name="primaryContainer"/>: where a replica reads the primary's GTID position; null means the Docker
+/// deploy's container name. On a Swarm it finds the primary's task container, and answers null when that task runs on
+/// another node (exec reaches only this engine's containers): the position check is then skipped.
 /// </summary>
 internal sealed class NodeReadiness(
     IContainerEngine engine, DeploySettings settings, TimeProvider time,
     DesiredStack stack, DesiredContainer node, string containerId, Action<string> report,
-    Func<CancellationToken, Task<bool>>? beforeReplication = null)
+    Func<CancellationToken, Task<bool>>? beforeReplication = null, Func<CancellationToken, Task<string?>>? primaryContainer = null)
 {
     public async Task WaitAsync(CancellationToken ct)
     {
@@ -76,7 +79,14 @@ internal sealed class NodeReadiness(
         }, ct).ConfigureAwait(false);
 
         // Lag 0 is measured on events already fetched; wait for the primary's position itself.
-        var primary = DesiredStackBuilder.ContainerName(stack.Topology, Spec.Database.Primary!.Name);
+        var primary = primaryContainer is null
+            ? DesiredStackBuilder.ContainerName(stack.Topology, Spec.Database.Primary!.Name)
+            : await primaryContainer(ct).ConfigureAwait(false);
+        if (primary is null)
+        {
+            report("the primary runs on another Swarm node: its GTID position is not read from here");
+            return;
+        }
         var pos = await engine.ExecAsync(primary, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@gtid_binlog_pos"], ct).ConfigureAwait(false);
         if (!pos.Succeeded) throw new DeployStepException($"Could not read the primary's GTID position: {Trim(pos.Stderr)}");
         var gtid = pos.Stdout.Trim();

@@ -6,8 +6,11 @@ using Microsoft.Extensions.Logging;
 
 namespace HaPortal.Core.Deploy;
 
-/// <summary>A plan together with the desired stack it was made for (null when the topology cannot be deployed).</summary>
-public sealed record PreparedDeploy(DeployPlan Plan, DesiredStack? Desired);
+/// <summary>
+/// A plan together with the desired stack it was made for (null when the topology cannot be deployed), and for a
+/// Swarm plan the services it places.
+/// </summary>
+public sealed record PreparedDeploy(DeployPlan Plan, DesiredStack? Desired, SwarmStack? Swarm = null);
 
 public sealed record NodeStatus(string Node, string Role, string Container, string Image, string State, string? Health, long RestartCount);
 

@@ -34,6 +34,8 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
 
     public Uri Endpoint => options.Endpoint;
 
+    private const string SwarmServiceLabel = "com.docker.swarm.service.id";
+
     public Task<ObservedStack> ObserveAsync(string topology, CancellationToken ct) => Guard($"list objects of topology '{topology}'", async () =>
     {
         var filter = LabelFilter($"{EngineLabels.Topology}={topology}");
@@ -41,7 +43,8 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
         var networks = await _client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }, ct).ConfigureAwait(false);
         var volumes = await _client.Volumes.ListAsync(new VolumesListParameters { Filters = filter }, ct).ConfigureAwait(false);
         var observed = new List<EngineContainer>(containers.Count);
-        foreach (var c in containers)
+        // A Swarm task's container carries its service's labels, but it is the Swarm's to replace or remove.
+        foreach (var c in containers.Where(c => c.Labels?.ContainsKey(SwarmServiceLabel) != true))
         {
             // The list's network settings carry no aliases; inspect has them (also for created, never-started containers).
             var inspect = await _client.Containers.InspectContainerAsync(c.ID, ct).ConfigureAwait(false);
@@ -382,7 +385,7 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
 
     private Task Guard(string what, Func<Task<bool>> action) => Guard<bool>(what, action);
 
-    private static bool IsEngineFailure(Exception e) =>
+    internal static bool IsEngineFailure(Exception e) =>
         e is DockerApiException or HttpRequestException or SocketException or IOException or TimeoutException
         || e is DockerContainerNotFoundException or DockerImageNotFoundException;
 
@@ -398,7 +401,7 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
     }
 
     // The engine answers errors as {"message":"…"}; show the message, not the JSON.
-    private static string ApiMessage(string? body)
+    internal static string ApiMessage(string? body)
     {
         if (string.IsNullOrWhiteSpace(body)) return "(no message)";
         try

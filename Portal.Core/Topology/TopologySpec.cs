@@ -18,6 +18,9 @@ public sealed record TopologySpec
 
     public DatabaseSpec Database { get; init; } = new();
 
+    /// <summary>Where the stack runs: one Docker engine (default) or a Docker Swarm.</summary>
+    public DeploySpec Deploy { get; init; } = new();
+
     /// <summary>Every node of the stack with the path of its name field, in tier order.</summary>
     public IEnumerable<(string Path, string Name, NodeRole Role)> AllNodes()
     {
@@ -35,9 +38,21 @@ public sealed record TopologySpec
     // Records compare ImmutableArray by reference; topology equality must compare contents.
     public bool Equals(TopologySpec? other) =>
         other is not null && Name == other.Name && LoadBalancer.Equals(other.LoadBalancer)
-        && Web.Equals(other.Web) && Equals(SqlRouter, other.SqlRouter) && Database.Equals(other.Database);
+        && Web.Equals(other.Web) && Equals(SqlRouter, other.SqlRouter) && Database.Equals(other.Database)
+        && Deploy.Equals(other.Deploy);
 
-    public override int GetHashCode() => HashCode.Combine(Name, LoadBalancer, Web, SqlRouter, Database);
+    public override int GetHashCode() => HashCode.Combine(Name, LoadBalancer, Web, SqlRouter, Database, Deploy);
+}
+
+/// <summary>
+/// <see cref="Docker"/>: containers on one engine. <see cref="Swarm"/>: services on a Swarm's overlay networks, web and
+/// database nodes spread over the Swarm's nodes (docs/decisions/0009-swarm-services-per-node.md).
+/// </summary>
+public enum DeployTarget { Docker, Swarm }
+
+public sealed record DeploySpec
+{
+    public DeployTarget Target { get; init; } = DeployTarget.Docker;
 }
 
 public enum NodeRole { LoadBalancer, Web, Router, Primary, Replica }

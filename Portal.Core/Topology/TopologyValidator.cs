@@ -42,6 +42,9 @@ public static partial class TopologyValidator
         CheckDatabase(p, spec.Database);
         CheckUniqueNames(p, spec);
         CheckPublishedPorts(p, spec);
+        // A value outside the enum only arrives through the JSON API (the file reader reports its own).
+        if (spec.Deploy is not { } deploy || !Enum.IsDefined(deploy.Target))
+            p.Add(new("deploy.target", $"'{spec.Deploy?.Target}' is not a deploy target; use docker (one engine) or swarm (services on a Docker Swarm)."));
         return new ValidationReport(p);
     }
 

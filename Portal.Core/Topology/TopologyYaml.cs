@@ -50,9 +50,17 @@ public static class TopologyYaml
             Web = ReadWeb(f.Child("web")),
             SqlRouter = f.Node("sqlRouter") is null ? null : ReadRouter(f.Child("sqlRouter")),
             Database = ReadDatabase(f.Child("database"), problems),
+            Deploy = ReadDeploy(f.Child("deploy")),
         };
         f.RejectUnknown();
         return spec;
+    }
+
+    private static DeploySpec ReadDeploy(YamlFields f)
+    {
+        var deploy = new DeploySpec { Target = f.Enum("target", DeployTarget.Docker) };
+        f.RejectUnknown();
+        return deploy;
     }
 
     private static LoadBalancerSpec ReadLoadBalancer(YamlFields f)
@@ -283,6 +291,7 @@ public static class TopologyYaml
             ["antiFlapWindowSeconds"] = db.AutoFailover.AntiFlapWindowSeconds,
         };
         doc["database"] = database;
+        doc["deploy"] = new Dictionary<string, object?> { ["target"] = Lower(spec.Deploy.Target) };
 
         return Serializer.Serialize(doc);
     }

@@ -25,10 +25,11 @@ public sealed class DeployPageTests : PortalComponentContext
         Services.AddSingleton<DeployOperations>();
     }
 
-    private async Task SaveAsync() =>
+    private async Task SaveAsync(DeployTarget target = DeployTarget.Docker) =>
         Assert.True((await Store.SaveAsync(new TopologySpec
         {
             Name = Name,
+            Deploy = new DeploySpec { Target = target },
             LoadBalancer = new LoadBalancerSpec { PublishPort = 18080 },
             Web = new WebTierSpec { Nodes = [new WebNodeSpec { Name = "web1" }] },
             Database = new DatabaseSpec { Primary = new DbNodeSpec { Name = "db1" } },
@@ -53,6 +54,29 @@ public sealed class DeployPageTests : PortalComponentContext
         Assert.Contains("not in the topology", steps[3].TextContent);
         Assert.Equal("2 to create, 1 to recreate, 1 to remove.", page.Find("[data-testid=plan-summary]").TextContent);
         Assert.False(page.Find("[data-testid=apply]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task SwarmPlan_SaysWhereItDeploys_AndShowsServiceUpdatesWithTheirReason()
+    {
+        await SaveAsync(DeployTarget.Swarm);
+        _runner.Steps =
+        [
+            new(PlanAction.Create, PlanObject.Service, "pagetest-db1", "db1", DeployTier.Primary, 1),
+            new(PlanAction.Update, PlanObject.Service, "pagetest-web1", "web1", DeployTier.Web, 4, "placement changed: node.id==a → node.id==b", "svc1"),
+        ];
+        SignIn("olga", "Operator");
+
+        var page = RenderPage<DeployPage>(p => p.Add(x => x.Name, Name));
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=plan-step]").Count));
+        Assert.Contains("revision 1 · to the Docker Swarm", page.Markup);
+        var update = page.FindAll("[data-testid=plan-step]")[1];
+        Assert.Equal("update", update.GetAttribute("data-action"));
+        Assert.StartsWith("~", update.TextContent.Trim());
+        Assert.Contains("service pagetest-web1", update.TextContent);
+        Assert.Contains("placement changed: node.id==a → node.id==b", update.QuerySelector("[data-testid=plan-reason]")!.TextContent);
+        Assert.Equal("1 to create, 1 to update, 0 to recreate, 0 to remove.", page.Find("[data-testid=plan-summary]").TextContent);
     }
 
     [Fact]

@@ -99,6 +99,7 @@ public sealed class TopologyEditorTests : PortalComponentContext
                 Nodes = [seed.Web.Nodes[0], seed.Web.Nodes[1] with { State = HaPortal.Core.Topology.WebNodeState.Drain }],
             },
             SqlRouter = seed.SqlRouter! with { ReadFallback = new() { Enabled = true, Weight = 3 } },
+            Deploy = new() { Target = HaPortal.Core.Topology.DeployTarget.Swarm },
         };
         Assert.True((await Store.SaveAsync(tuned, new Actor("setup", new HashSet<string> { Roles.Admin }), "tuned", Ct)).Saved);
         var cut = RenderPage<TopologyEditor>(p => p.Add(x => x.Name, "seed-stack"));

@@ -110,7 +110,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
     private static Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct) =>
         EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2"], ct);
 
-    private static async Task EveryWebNodeAnswersThroughThePublishedPort(int port, string[] nodes, CancellationToken ct)
+    internal static async Task EveryWebNodeAnswersThroughThePublishedPort(int port, string[] nodes, CancellationToken ct)
     {
         // No cookie jar: every request is a new client, so round robin spreads them and HAProxy names the server each time.
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -176,7 +176,9 @@ public class DeployEndToEndTests(ITestOutputHelper output)
     /// The real form, as a browser posts it: the post page through the published port (the sticky cookie pins the
     /// client, so the antiforgery cookie and token are checked on the node that issued them), then the comment.
     /// </summary>
-    private static async Task ACommentPostedThroughTheLoadBalancerIsOnTheReplica(IContainerEngine engine, string topology, int port, CancellationToken ct)
+    /// <param name="replicaContainer">The replica's container; null: the Docker deploy's container of node db2.</param>
+    internal static async Task ACommentPostedThroughTheLoadBalancerIsOnTheReplica(IContainerEngine engine, string topology, int port, CancellationToken ct,
+        string? replicaContainer = null)
     {
         using var browser = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
         { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -196,7 +198,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         }), ct);
         Assert.True(posted.StatusCode == HttpStatusCode.Redirect, $"HTTP {(int)posted.StatusCode}: {await posted.Content.ReadAsStringAsync(ct)}");
 
-        var replica = DesiredStackBuilder.ContainerName(topology, "db2");
+        var replica = replicaContainer ?? DesiredStackBuilder.ContainerName(topology, "db2");
         var deadline = Stopwatch.StartNew();
         ExecResult read;
         do
@@ -209,7 +211,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         Assert.Equal($"{postId} deploy-core e2e", read.Stdout.Trim());
     }
 
-    private static string? ServerCookie(HttpResponseMessage response) =>
+    internal static string? ServerCookie(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Set-Cookie", out var cookies)
             ? cookies.Select(c => c.Split(';')[0].Split('=', 2)).Where(kv => kv[0] == "SERVERID").Select(kv => kv[1]).FirstOrDefault()
             : null;

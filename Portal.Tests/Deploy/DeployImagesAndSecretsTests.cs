@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HaPortal.Core.Deploy;
+using HaPortal.Core.Docker;
 using HaPortal.Core.Security;
 using HaPortal.Tests.Docker;
 using HaPortal.Tests.Infrastructure;
@@ -26,7 +27,7 @@ public sealed class DeployImagesAndSecretsTests : IDisposable
         var settings = new DeploySettings { PublishAddress = "127.0.0.1", WebImage = AbsentImage };
         var store = new SecretsStore(_db, DataProtectionProvider.Create(new DirectoryInfo(_keys), b => b.SetApplicationName("HaPortal")), _db.Time);
         var deployer = new StackDeployer(engine, settings, TimeProvider.System, secrets: store);
-        var operations = new DeployOperations(new StackDeployerRunner(deployer), _db.Topologies, _db.Audit, settings);
+        var operations = new DeployOperations(new TargetDeployRunner(deployer, new SwarmDeployer(engine, new DockerSwarmEngine(new ContainerEngineOptions()), settings, TimeProvider.System, secrets: store)), _db.Topologies, _db.Audit, settings);
         var spec = TestStacks.Small(DockerTestEngine.UniqueName("pull"), FreePort.Next(), FreePort.Next());
 
         try

@@ -21,6 +21,19 @@ public static class DockerTestEngine
         return engine;
     }
 
+    /// <summary>
+    /// The local engine as a Swarm manager (scripts/start-docker.sh makes it a one-node Swarm), with the role images:
+    /// skipped on a laptop without one, failing in CI.
+    /// </summary>
+    public static async Task<(DockerEngine Engine, DockerSwarmEngine Swarm)> RequireSwarmAsync(DeploySettings settings, CancellationToken ct)
+    {
+        var engine = await RequireAsync(settings, ct);
+        var swarm = new DockerSwarmEngine(new ContainerEngineOptions());
+        Prerequisite.Require(await swarm.LocalNodeIdAsync(ct) is not null,
+            "a Swarm manager on the local engine (docker swarm init --advertise-addr 127.0.0.1; scripts/start-docker.sh does it)");
+        return (engine, swarm);
+    }
+
     /// <summary>A topology name no other run uses, so parallel or leftover runs never collide.</summary>
     public static string UniqueName(string prefix) => $"{prefix}{Guid.NewGuid().ToString("N")[..8]}";
 }

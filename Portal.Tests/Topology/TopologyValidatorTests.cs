@@ -56,6 +56,8 @@ public class TopologyValidatorTests
     [InlineData("      weight: 100", "      weight: 100\n      state: asleep", "web.nodes[1].state", "ready | drain | maint")]
     [InlineData("    mode: insert", "    mode: insert\n    indirect: sometimes", "loadBalancer.stickySessions.indirect", "not true or false")]
     [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    checks: 0", "database.autoFailover.checks", "out of range")]
+    [InlineData("appSchema: blog", "appSchema: blog\ndeploy:\n  target: kubernetes", "deploy.target", "docker | swarm")]
+    [InlineData("appSchema: blog", "appSchema: blog\ndeploy:\n  target: swarm\n  replicas: 3", "deploy.replicas", "Unknown field")]
     [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    intervalMs: 5", "database.autoFailover.intervalMs", "out of range")]
     [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    antiFlapWindowSeconds: -1", "database.autoFailover.antiFlapWindowSeconds", "out of range")]
     [InlineData("semiSync: false", "semiSync: false\n  autoFailover:\n    enabled: sometimes", "database.autoFailover.enabled", "not true or false")]

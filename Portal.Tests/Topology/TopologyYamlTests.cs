@@ -76,4 +76,31 @@ public class TopologyYamlTests
         Assert.Equal(on, again.Spec);
         Assert.NotEmpty(TopologyDiff.Compare(seed, on));
     }
+
+    [Fact]
+    public void DeployTarget_IsDockerByDefault_AndSwarmRoundTrips()
+    {
+        var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
+        Assert.Equal(DeployTarget.Docker, seed.Deploy.Target);
+        var swarm = seed with { Deploy = new DeploySpec { Target = DeployTarget.Swarm } };
+
+        var yaml = TopologyYaml.Serialize(swarm);
+        var again = TopologyYaml.Parse(yaml);
+
+        Assert.True(again.IsValid, string.Join("\n", again.Report.Problems));
+        Assert.Contains("deploy:\n  target: swarm", yaml.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.Equal(swarm, again.Spec);
+        Assert.NotEqual(seed, swarm);
+        Assert.Contains(TopologyDiff.Compare(seed, swarm), c => c.Path == "deploy.target");
+    }
+
+    [Fact]
+    public void Validate_TargetOutsideTheKnownOnes_IsAProblemOnDeployTarget()
+    {
+        var seed = TopologyYaml.Parse(File.ReadAllText(RepoPaths.SeedStack)).Spec!;
+
+        var report = TopologyValidator.Validate(seed with { Deploy = new DeploySpec { Target = (DeployTarget)7 } });
+
+        Assert.Contains(report.Errors, e => e.Path == "deploy.target");
+    }
 }

@@ -133,4 +133,8 @@ public sealed partial class DeployPage
         try { await _loop; } catch (OperationCanceledException) { }
         _stop.Dispose();
     }
+
+    /// <summary>Where the topology deploys (its deploy.target), as the subtitle says it.</summary>
+    internal static string TargetName(HaPortal.Core.Topology.DeployTarget? target) =>
+        target == HaPortal.Core.Topology.DeployTarget.Swarm ? "to the Docker Swarm" : "to Docker (one host)";
 }

@@ -54,6 +54,8 @@ public sealed class TopologyDraft
     public int AutoFailoverIntervalMs { get; set; } = 1000;
     public int AutoFailoverAntiFlapSeconds { get; set; } = 600;
 
+    public DeployTarget DeployTarget { get; set; }
+
     /// <summary>The shape of the seed stack: one HAProxy, two web nodes, one ProxySQL with read/write split, primary + replica.</summary>
     public static TopologyDraft NewDefault() => FromSpec(new TopologySpec
     {
@@ -112,6 +114,7 @@ public sealed class TopologyDraft
             AutoFailoverChecks = db.AutoFailover.Checks,
             AutoFailoverIntervalMs = db.AutoFailover.IntervalMs,
             AutoFailoverAntiFlapSeconds = db.AutoFailover.AntiFlapWindowSeconds,
+            DeployTarget = spec.Deploy?.Target ?? DeployTarget.Docker,
         };
     }
 
@@ -123,6 +126,7 @@ public sealed class TopologyDraft
         return _origin with
         {
             Name = Name.Trim(),
+            Deploy = (_origin.Deploy ?? new()) with { Target = DeployTarget },
             LoadBalancer = lb with
             {
                 Kind = LoadBalancerKind,

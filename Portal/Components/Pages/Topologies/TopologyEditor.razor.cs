@@ -111,5 +111,6 @@ public partial class TopologyEditor
         public const string Web = "web";
         public const string Router = "sqlRouter";
         public const string Database = "database";
+        public const string DeployTarget = "deploy.target";
     }
 }
