@@ -53,6 +53,7 @@ public static class DeployPlanner
         var problems = desired.Images
             .Where(image => imageIds.GetValueOrDefault(image) is null)
             .Select(image => $"Image '{image}' is not present on the engine (and no registry is used); build it with scripts/build-images.sh or name another image.")
+            .Concat(RouterStack.PlanProblems(desired, observed))
             .ToImmutableArray();
 
         var steps = ImmutableArray.CreateBuilder<PlanStep>();
@@ -81,6 +82,8 @@ public static class DeployPlanner
             else if (SqlMembership(want, have, desired.SqlNetwork) is { } membership)
                 steps.Add(membership);
         }
+
+        FollowRecreatedRouters(desired, steps);
 
         // Leftovers go after everything new is in place, the load balancer first so no traffic reaches a node being removed.
         foreach (var extra in observed.Containers.Where(c => !claimed.Contains(c.Id)))
@@ -138,6 +141,28 @@ public static class DeployPlanner
         return new PlanStep(PlanAction.Connect, PlanObject.Container, want.Definition.Name, want.Node, want.Tier, (int)want.Tier, reason, have.Id);
     }
 
+    /// <summary>
+    /// keepalived lives in its router node's network namespace, which goes with that container: when a router node is
+    /// (re)created, its keepalived is recreated after it, even if nothing of its own changed.
+    /// </summary>
+    private static void FollowRecreatedRouters(DesiredStack desired, ImmutableArray<PlanStep>.Builder steps)
+    {
+        foreach (var vip in desired.Containers.Where(c => c.Tier == DeployTier.RouterVip))
+        {
+            var host = vip.Definition.NetworkMode?["container:".Length..];
+            var hostStep = steps.FirstOrDefault(s => s.Object == PlanObject.Container && s.Name == host && s.Action is PlanAction.Create or PlanAction.Recreate);
+            var own = -1;
+            for (var i = 0; i < steps.Count; i++)
+                if (steps[i].Object == PlanObject.Container && steps[i].Name == vip.Definition.Name) own = i;
+            if (hostStep is null || (own >= 0 && steps[own].Action is PlanAction.Create or PlanAction.Recreate)) continue;
+            var reason = $"its router container {host} is {(hostStep.Action == PlanAction.Create ? "created" : "recreated")}";
+            // A container with no step of its own exists and matches: it is replaced by name (the engine takes names as ids).
+            var observedId = own >= 0 ? steps[own].ObservedId : vip.Definition.Name;
+            if (own >= 0) steps.RemoveAt(own);
+            steps.Add(new PlanStep(PlanAction.Recreate, PlanObject.Container, vip.Definition.Name, vip.Node, vip.Tier, (int)vip.Tier, reason, observedId));
+        }
+    }
+
     private static List<string> Differences(DesiredContainer want, EngineContainer have, string? imageId)
     {
         var reasons = new List<string>();
@@ -150,8 +175,8 @@ public static class DeployPlanner
             reasons.Add(ConfigChanged);
         if (have.Label(EngineLabels.SettingsHash) != want.SettingsHash)
             reasons.Add("settings changed");
-        if (have.Label(EngineLabels.Role) != DesiredStackBuilder.RoleLabel(want.Role))
-            reasons.Add($"role changed: {have.Role} → {DesiredStackBuilder.RoleLabel(want.Role)}");
+        if (have.Label(EngineLabels.Role) != want.RoleLabel)
+            reasons.Add($"role changed: {have.Role} → {want.RoleLabel}");
         if (!have.IsRunning && reasons.Count == 0)
             reasons.Add($"container is {have.State}");
         return reasons;

@@ -11,7 +11,7 @@ namespace HaPortal.Core.Deploy;
 /// through the engine's exec, so it works the same against a remote engine. Passwords stay in the
 /// containers' environment: commands refer to the variables, never to the values.
 /// </summary>
-internal sealed class NodeReadiness(
+internal sealed partial class NodeReadiness(
     IContainerEngine engine, DeploySettings settings, TimeProvider time,
     DesiredStack stack, DesiredContainer node, string containerId, Action<string> report)
 {
@@ -36,6 +36,12 @@ internal sealed class NodeReadiness(
                     var (status, body) = await HttpGetAsync(Rendering.StackPorts.WebNode, "/health", t).ConfigureAwait(false);
                     return (status == 200, Describe(status, body));
                 }, ct).ConfigureAwait(false);
+                break;
+            case NodeRole.Router when node.Tier == DeployTier.RouterVip:
+                await WaitForVirtualIpAsync(ct).ConfigureAwait(false);
+                break;
+            case NodeRole.Router:
+                await WaitForRouterAsync(ct).ConfigureAwait(false);
                 break;
             case NodeRole.LoadBalancer:
                 await WaitForLoadBalancerAsync(ct).ConfigureAwait(false);

@@ -19,12 +19,15 @@ public sealed class DeployCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Plan_TopologyWithRouter_ExitsTwoSayingTheRouterTierIsNotDeployableYet()
+    public async Task Plan_TopologyWithRouter_RouterImageMissing_ExitsTwoNamingTheImage()
     {
-        var result = await PortalCli.RunAsync(_data, "plan", RepoPaths.SeedStack);
+        await DockerTestEngine.RequireAsync(new DeploySettings(), TestContext.Current.CancellationToken);
+        const string image = "haportal/router-tier-test-absent:none";
+
+        var result = await PortalCli.RunAsync(_data, new Dictionary<string, string> { ["Deploy__RouterImage"] = image }, "plan", RepoPaths.SeedStack);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains(result.ErrorLines, l => l.StartsWith("sqlRouter: ", StringComparison.Ordinal));
+        Assert.Contains(result.ErrorLines, l => l.Contains($"'{image}'", StringComparison.Ordinal));
     }
 
     [Fact]
