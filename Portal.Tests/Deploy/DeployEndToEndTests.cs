@@ -104,7 +104,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
     private static Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct) =>
         EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2"], ct);
 
-    private static async Task EveryWebNodeAnswersThroughThePublishedPort(int port, string[] nodes, CancellationToken ct)
+    internal static async Task EveryWebNodeAnswersThroughThePublishedPort(int port, string[] nodes, CancellationToken ct)
     {
         // No cookie jar: every request is a new client, so round robin spreads them and HAProxy names the server each time.
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
@@ -170,7 +170,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
     /// The real form, as a browser posts it: the post page through the published port (the sticky cookie pins the
     /// client, so the antiforgery cookie and token are checked on the node that issued them), then the comment.
     /// </summary>
-    private static async Task ACommentPostedThroughTheLoadBalancerIsOnTheReplica(IContainerEngine engine, string topology, int port, CancellationToken ct)
+    internal static async Task ACommentPostedThroughTheLoadBalancerIsOnTheReplica(IContainerEngine engine, string topology, int port, CancellationToken ct)
     {
         using var browser = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
         { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
