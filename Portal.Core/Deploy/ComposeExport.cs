@@ -188,11 +188,7 @@ public static class ComposeExport
     }
 
     private static IEnumerable<(string Variable, string Value)> Pairs(StackSecrets s) =>
-    [
-        (StackSecrets.ReplicationVariable, s.ReplicationPassword),
-        (StackSecrets.AppVariable, s.AppPassword),
-        (StackSecrets.MonitorVariable, s.MonitorPassword),
-    ];
+        s.ToVariables().Select(kv => (kv.Key, kv.Value));
 
     private static string Env(StackSecrets secrets) =>
         "# Secrets of this compose project: keep this file private (mode 0600).\n" +

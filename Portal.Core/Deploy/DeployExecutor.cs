@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -27,16 +28,28 @@ public sealed record DeployProgress(
 /// <summary>A step could not finish: not ready in time, or a server refused. The message is for the operator.</summary>
 public sealed class DeployStepException(string message) : Exception(message);
 
+/// <summary>A step waited for another that failed; it stops without failing itself.</summary>
+internal sealed class DependencyFailedException() : Exception("A step this one depends on failed.");
+
 /// <summary>
-/// Runs a <see cref="DeployPlan"/>: groups in order, the steps of a group in parallel, each container
-/// waited on until it really serves. Stops after the first group with a failed step; applying again
-/// plans from whatever is then running, so it continues where this one stopped.
+/// Runs a <see cref="DeployPlan"/> and waits on real readiness (a query answered, replication caught up, an HTTP check
+/// passed). Images are pulled first and networks and volumes made next; a failure there stops the apply before any
+/// container exists. Then the steps overlap as far as their dependencies allow (<see cref="DependenciesOf"/>): a new
+/// container is created and given its files at once, and started when what it depends on serves; a replica starts
+/// with the primary and waits for it only before replicating; the load balancer starts last. Replacements, network
+/// moves and reloads keep strict tier order. Removals run after, group by group. The first failed step stops
+/// everything not yet started; steps already running finish. Applying again plans from whatever is then running, so
+/// it continues where this one stopped.
 /// </summary>
 public sealed class DeployExecutor(IContainerEngine engine, DeploySettings settings, TimeProvider time, ILogger? logger = null)
 {
     private readonly ILogger _log = logger ?? NullLogger.Instance;
+    // For the nested Run, which cannot reach the primary constructor's parameters.
+    private TimeProvider Clock => time;
+    private IContainerEngine Engine => engine;
 
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(500);
+    // Between readiness probes (those that wait for a container to come up also poll inside it at this pace).
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
     /// <param name="desired">The stack the plan was made for; null for a destroy plan (removals only).</param>
     public async IAsyncEnumerable<DeployProgress> RunAsync(DeployPlan plan, DesiredStack? desired, [EnumeratorCancellation] CancellationToken ct)
@@ -48,54 +61,56 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
             yield break;
         }
         var events = Channel.CreateUnbounded<DeployProgress>(new UnboundedChannelOptions { SingleReader = true });
-        var run = Task.Run(() => RunGroupsAsync(plan, desired, events.Writer, started, ct), ct);
+        var run = Task.Run(() => RunPlanAsync(plan, desired, events.Writer, started, ct), ct);
         await foreach (var e in events.Reader.ReadAllAsync(ct).ConfigureAwait(false))
             yield return e;
         await run.ConfigureAwait(false);
     }
 
-    private async Task RunGroupsAsync(DeployPlan plan, DesiredStack? desired, ChannelWriter<DeployProgress> events, long started, CancellationToken ct)
+    /// <summary>
+    /// What a step waits for. <see cref="BeforeBegin"/>: steps that must be done before it does anything (a new
+    /// container: only the images, networks and volumes it is made from). <see cref="CreatedFirst"/>: new containers
+    /// that must exist before this one is created. <see cref="BeforeStart"/>: before its container starts or the step
+    /// acts on the running stack. <see cref="BeforeReplication"/>: a new replica's container runs and answers, but it
+    /// replicates only once the primary is bootstrapped.
+    /// </summary>
+    internal sealed record StepDependencies(
+        IReadOnlyList<PlanStep> BeforeBegin, IReadOnlyList<PlanStep> CreatedFirst, IReadOnlyList<PlanStep> BeforeStart,
+        IReadOnlyList<PlanStep> BeforeReplication);
+
+    /// <summary>
+    /// The dependency order of an apply: every step waits for the steps of lower groups, except that a new container
+    /// is created early, a new replica starts without waiting for the primary (only its replication does), and a new
+    /// web node does not wait for new replicas (the load balancer, which waits for everything, lets no traffic in
+    /// before they replicate). New containers are created tier after tier: creating one copies its image (on the
+    /// vfs storage driver all of it), so the databases, which are slowest to become ready, get the disk first and boot
+    /// while the web nodes and the load balancer are still being created.
+    /// </summary>
+    internal static StepDependencies DependenciesOf(PlanStep step, IReadOnlyList<PlanStep> build)
     {
-        var done = ImmutableArray.CreateBuilder<PlanStep>();
-        TimeSpan Elapsed() => time.GetElapsedTime(started);
+        var lower = build.Where(o => o.Group < step.Group).ToList();
+        if (step is not { Object: PlanObject.Container, Action: PlanAction.Create }) return new(lower, [], lower, []);
+        var setup = lower.Where(o => o.Tier <= DeployTier.Network).ToList();
+        List<PlanStep> createdFirst = [.. lower.Where(o => o is { Object: PlanObject.Container, Action: PlanAction.Create })];
+        return step.Tier switch
+        {
+            DeployTier.Replicas => new(setup, createdFirst, setup, [.. lower.Where(o => o.Tier == DeployTier.Primary)]),
+            DeployTier.Web => new(setup, createdFirst, [.. lower.Where(o => o.Tier != DeployTier.Replicas)], []),
+            _ => new(setup, createdFirst, lower, []),
+        };
+    }
+
+    private async Task RunPlanAsync(DeployPlan plan, DesiredStack? desired, ChannelWriter<DeployProgress> events, long started, CancellationToken ct)
+    {
+        var run = new Run(this, plan, desired, events, started);
         try
         {
-            foreach (var group in plan.Steps.GroupBy(s => s.Group).OrderBy(g => g.Key))
-            {
-                var results = await Task.WhenAll(group.Select(async step =>
-                {
-                    events.TryWrite(new DeployProgress(DeployEventKind.StepStarted, step, step.ToString(), Elapsed(), []));
-                    DeployLog.StepStarted(_log, plan.Topology, step.ToString());
-                    try
-                    {
-                        await ExecuteAsync(step, desired, message =>
-                            events.TryWrite(new DeployProgress(DeployEventKind.StepProgress, step, message, Elapsed(), [])), ct).ConfigureAwait(false);
-                        events.TryWrite(new DeployProgress(DeployEventKind.StepSucceeded, step, step.ToString(), Elapsed(), []));
-                        DeployLog.StepSucceeded(_log, plan.Topology, step.ToString(), Elapsed().TotalSeconds);
-                        return (step, error: (string?)null);
-                    }
-                    catch (Exception e) when (e is ContainerEngineException or DeployStepException)
-                    {
-                        events.TryWrite(new DeployProgress(DeployEventKind.StepFailed, step, e.Message, Elapsed(), []));
-                        DeployLog.StepFailed(_log, plan.Topology, step.ToString(), step.Node, e.Message);
-                        return (step, error: e.Message);
-                    }
-                })).ConfigureAwait(false);
-
-                done.AddRange(results.Where(r => r.error is null).Select(r => r.step));
-                var failed = results.Where(r => r.error is not null).ToList();
-                if (failed.Count > 0)
-                {
-                    var what = string.Join(Environment.NewLine, failed.Select(f =>
-                        $"Step '{f.step}'{(f.step.Node is null ? "" : $" on node '{f.step.Node}'")} failed: {f.error}"));
-                    var summary = $"{what}{Environment.NewLine}Done before stopping: {(done.Count == 0 ? "nothing" : string.Join(", ", done.Select(d => d.ToString())))}.";
-                    events.TryWrite(new DeployProgress(DeployEventKind.Failed, failed[0].step, summary, Elapsed(), done.ToImmutable()));
-                    return;
-                }
-            }
-            DeployLog.Completed(_log, plan.Topology, done.Count, Elapsed().TotalSeconds);
-            events.TryWrite(new DeployProgress(DeployEventKind.Completed, null,
-                plan.IsEmpty ? "Nothing to do." : $"{done.Count} step(s) done.", Elapsed(), done.ToImmutable()));
+            var build = plan.Steps.Where(s => s.Action != PlanAction.Remove).ToList();
+            if (build.Count > 0 && !await run.BuildAsync(build, ct).ConfigureAwait(false)) return;
+            // Removals run after everything new is in place, group by group (load balancer first, networks, volumes).
+            foreach (var group in plan.Steps.Where(s => s.Action == PlanAction.Remove).GroupBy(s => s.Group).OrderBy(g => g.Key))
+                if (!await run.GroupAsync([.. group], ct).ConfigureAwait(false)) return;
+            run.Complete();
         }
         finally
         {
@@ -103,10 +118,217 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
         }
     }
 
+    /// <summary>One run of a plan: its events, what is done, what failed.</summary>
+    private sealed class Run(DeployExecutor executor, DeployPlan plan, DesiredStack? desired, ChannelWriter<DeployProgress> events, long started)
+    {
+        private readonly ConcurrentQueue<PlanStep> _done = new();
+        private readonly ConcurrentQueue<(PlanStep Step, string Error)> _failed = new();
+        private readonly ConcurrentQueue<(PlanStep Step, string State)> _unfinished = new();
+
+        private TimeSpan Elapsed() => executor.Clock.GetElapsedTime(started);
+
+        private void Emit(DeployEventKind kind, PlanStep step, string message) =>
+            events.TryWrite(new DeployProgress(kind, step, message, Elapsed(), []));
+
+        private Action<string> Reporter(PlanStep step) => message => Emit(DeployEventKind.StepProgress, step, message);
+
+        /// <summary>Every create, recreate, connect, reload and pull of the plan, overlapped as <see cref="DependenciesOf"/> allows.</summary>
+        public async Task<bool> BuildAsync(IReadOnlyList<PlanStep> build, CancellationToken ct)
+        {
+            var finished = build.ToDictionary(s => s, _ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+            var created = build.ToDictionary(s => s, _ => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+            // Cancelled by the first failure: nothing waiting starts after it; what already runs finishes.
+            using var stopped = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+            async Task<bool> ReadyAsync(IReadOnlyList<PlanStep> dependencies, Dictionary<PlanStep, TaskCompletionSource<bool>>? signals = null)
+            {
+                if (stopped.IsCancellationRequested) return false;
+                try
+                {
+                    var results = await Task.WhenAll(dependencies.Select(d => (signals ?? finished)[d].Task)).WaitAsync(stopped.Token).ConfigureAwait(false);
+                    return results.All(ok => ok) && !stopped.IsCancellationRequested;
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return false;
+                }
+            }
+
+            async Task StepAsync(PlanStep step)
+            {
+                var ok = false;
+                var container = step.Object == PlanObject.Container && step.Action is PlanAction.Create or PlanAction.Recreate
+                    ? Need(desired).Containers.Single(c => c.Definition.Name == step.Name)
+                    : null;
+                var state = "not begun";
+                try
+                {
+                    var dependencies = DependenciesOf(step, build);
+                    if (!await ReadyAsync(dependencies.BeforeBegin).ConfigureAwait(false)) return;
+                    Emit(DeployEventKind.StepStarted, step, step.ToString());
+                    DeployLog.StepStarted(executor._log, plan.Topology, step.ToString());
+                    var report = Reporter(step);
+                    if (container is not null && step.Action == PlanAction.Create)
+                    {
+                        if (!await ReadyAsync(dependencies.CreatedFirst, created).ConfigureAwait(false))
+                        {
+                            Interrupted(step, state);
+                            return;
+                        }
+                        await executor.CreateAsync(step, desired!, container, ct).ConfigureAwait(false);
+                        state = "created, not started";
+                        created[step].TrySetResult(true);
+                        if (dependencies.BeforeStart.Any(d => !finished[d].Task.IsCompleted))
+                            report($"created; starts once {Describe(dependencies.BeforeStart)} {(dependencies.BeforeStart.Count == 1 ? "is" : "are")} done");
+                    }
+                    if (!await ReadyAsync(dependencies.BeforeStart).ConfigureAwait(false))
+                    {
+                        Interrupted(step, state);
+                        return;
+                    }
+                    if (container is not null)
+                    {
+                        if (step.Action == PlanAction.Recreate)
+                        {
+                            report("removing the old container");
+                            await executor.CreateAsync(step, desired!, container, ct).ConfigureAwait(false);
+                        }
+                        state = "started, not ready";
+                        var gate = dependencies.BeforeReplication;
+                        await executor.StartAsync(desired!, container, report,
+                            gate.Count == 0 ? null : async _ =>
+                            {
+                                if (gate.Any(d => !finished[d].Task.IsCompleted)) report($"answers; replicates once {Describe(gate)} is done");
+                                return await ReadyAsync(gate).ConfigureAwait(false);
+                            }, ct).ConfigureAwait(false);
+                    }
+                    else
+                        await executor.ExecuteAsync(step, desired, report, ct).ConfigureAwait(false);
+                    Emit(DeployEventKind.StepSucceeded, step, step.ToString());
+                    DeployLog.StepSucceeded(executor._log, plan.Topology, step.ToString(), Elapsed().TotalSeconds);
+                    _done.Enqueue(step);
+                    ok = true;
+                }
+                catch (DependencyFailedException)
+                {
+                    // A new replica that runs without replication would look finished to the next plan: stop it, so
+                    // the next apply sees it stopped and recreates it.
+                    try
+                    {
+                        await executor.Engine.StopContainerAsync(step.Name, TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+                        Interrupted(step, "stopped before it replicated");
+                    }
+                    catch (ContainerEngineException e)
+                    {
+                        Interrupted(step, $"running without replication; stop or remove it before the next apply: {e.Message}");
+                    }
+                }
+                catch (Exception e) when (e is ContainerEngineException or DeployStepException)
+                {
+                    Emit(DeployEventKind.StepFailed, step, e.Message);
+                    DeployLog.StepFailed(executor._log, plan.Topology, step.ToString(), step.Node, e.Message);
+                    _failed.Enqueue((step, e.Message));
+                    await stopped.CancelAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    created[step].TrySetResult(ok);
+                    finished[step].TrySetResult(ok);
+                }
+            }
+
+            await Task.WhenAll(build.Select(step => Task.Run(() => StepAsync(step), ct))).ConfigureAwait(false);
+            return Outcome();
+        }
+
+        /// <summary>Steps that run together and end together (removals).</summary>
+        public async Task<bool> GroupAsync(IReadOnlyList<PlanStep> group, CancellationToken ct)
+        {
+            await Task.WhenAll(group.Select(async step =>
+            {
+                Emit(DeployEventKind.StepStarted, step, step.ToString());
+                DeployLog.StepStarted(executor._log, plan.Topology, step.ToString());
+                try
+                {
+                    await executor.ExecuteAsync(step, desired, Reporter(step), ct).ConfigureAwait(false);
+                    Emit(DeployEventKind.StepSucceeded, step, step.ToString());
+                    DeployLog.StepSucceeded(executor._log, plan.Topology, step.ToString(), Elapsed().TotalSeconds);
+                    _done.Enqueue(step);
+                }
+                catch (Exception e) when (e is ContainerEngineException or DeployStepException)
+                {
+                    Emit(DeployEventKind.StepFailed, step, e.Message);
+                    DeployLog.StepFailed(executor._log, plan.Topology, step.ToString(), step.Node, e.Message);
+                    _failed.Enqueue((step, e.Message));
+                }
+            })).ConfigureAwait(false);
+            return Outcome();
+        }
+
+        public void Complete()
+        {
+            DeployLog.Completed(executor._log, plan.Topology, _done.Count, Elapsed().TotalSeconds);
+            events.TryWrite(new DeployProgress(DeployEventKind.Completed, null,
+                plan.IsEmpty ? "Nothing to do." : $"{_done.Count} step(s) done.", Elapsed(), [.. _done]));
+        }
+
+        /// <summary>A step that had begun but could not go on, because another failed first.</summary>
+        private void Interrupted(PlanStep step, string state)
+        {
+            _unfinished.Enqueue((step, state));
+            var first = _failed.TryPeek(out var f) ? $"'{f.Step}'" : "an earlier step";
+            Emit(DeployEventKind.StepFailed, step, $"Not finished ({state}): {first} failed first. The next apply continues from here.");
+        }
+
+        /// <summary>True when nothing failed; otherwise the final Failed event: which step, on which node, why, and what was done.</summary>
+        private bool Outcome()
+        {
+            if (_failed.IsEmpty) return true;
+            var failed = _failed.ToList();
+            var what = string.Join(Environment.NewLine, failed.Select(f =>
+                $"Step '{f.Step}'{(f.Step.Node is null ? "" : $" on node '{f.Step.Node}'")} failed: {f.Error}"));
+            var done = _done.ToList();
+            var summary = $"{what}{Environment.NewLine}Done before stopping: {(done.Count == 0 ? "nothing" : string.Join(", ", done.Select(d => d.ToString())))}.";
+            if (!_unfinished.IsEmpty)
+                summary += $"{Environment.NewLine}Not finished: {string.Join(", ", _unfinished.Select(u => $"{u.Step} ({u.State})"))}.";
+            events.TryWrite(new DeployProgress(DeployEventKind.Failed, failed[0].Step, summary, Elapsed(), [.. done]));
+            return false;
+        }
+
+        private static string Describe(IReadOnlyList<PlanStep> steps) =>
+            steps.Count <= 3 ? string.Join(", ", steps.Select(s => $"'{s}'")) : $"{steps.Count} earlier steps";
+    }
+
+    /// <summary>Creates a container (removing the one it replaces), joins it to the sql network and puts its files in; does not start it.</summary>
+    private async Task CreateAsync(PlanStep step, DesiredStack stack, DesiredContainer container, CancellationToken ct)
+    {
+        if (step is { Action: PlanAction.Recreate, ObservedId: { } old })
+            await engine.RemoveContainerAsync(old, ct).ConfigureAwait(false);
+        await engine.CreateContainerAsync(container.Definition, ct).ConfigureAwait(false);
+        // By name from here on (unique on the engine, and what an operator recognises in a message).
+        var name = container.Definition.Name;
+        if (container.SqlAliases is { } aliases)
+            await engine.ConnectNetworkAsync(stack.SqlNetwork, name, aliases, ct).ConfigureAwait(false);
+        if (!container.Files.IsEmpty) await engine.PutFilesAsync(name, container.Files, ct).ConfigureAwait(false);
+    }
+
+    private async Task StartAsync(DesiredStack stack, DesiredContainer container, Action<string> report,
+        Func<CancellationToken, Task<bool>>? beforeReplication, CancellationToken ct)
+    {
+        var name = container.Definition.Name;
+        await engine.StartContainerAsync(name, ct).ConfigureAwait(false);
+        report("started; waiting until it serves");
+        await new NodeReadiness(engine, settings, time, stack, container, name, report, beforeReplication).WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Every step that is not a container's create or recreate.</summary>
     private async Task ExecuteAsync(PlanStep step, DesiredStack? desired, Action<string> report, CancellationToken ct)
     {
         switch (step.Action, step.Object)
         {
+            case (PlanAction.Pull, PlanObject.Image):
+                await engine.PullImageAsync(step.Name, report, ct).ConfigureAwait(false);
+                break;
             case (PlanAction.Create, PlanObject.Network):
                 var owner = Need(desired);
                 await engine.EnsureNetworkAsync(step.Name, DesiredStackBuilder.NetworkLabels(owner.Topology),
@@ -114,24 +336,6 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 break;
             case (PlanAction.Create, PlanObject.Volume):
                 await engine.EnsureVolumeAsync(step.Name, DesiredStackBuilder.VolumeLabels(Need(desired).Topology, step.Node!), ct).ConfigureAwait(false);
-                break;
-            case (PlanAction.Create or PlanAction.Recreate, PlanObject.Container):
-                var stack = Need(desired);
-                var container = stack.Containers.Single(c => c.Definition.Name == step.Name);
-                if (step is { Action: PlanAction.Recreate, ObservedId: { } old })
-                {
-                    report("removing the old container");
-                    await engine.RemoveContainerAsync(old, ct).ConfigureAwait(false);
-                }
-                await engine.CreateContainerAsync(container.Definition, ct).ConfigureAwait(false);
-                // By name from here on (unique on the engine, and what an operator recognises in a message).
-                var name = container.Definition.Name;
-                if (container.SqlAliases is { } aliases)
-                    await engine.ConnectNetworkAsync(stack.SqlNetwork, name, aliases, ct).ConfigureAwait(false);
-                if (!container.Files.IsEmpty) await engine.PutFilesAsync(name, container.Files, ct).ConfigureAwait(false);
-                await engine.StartContainerAsync(name, ct).ConfigureAwait(false);
-                report("started; waiting until it serves");
-                await new NodeReadiness(engine, settings, time, stack, container, name, report).WaitAsync(ct).ConfigureAwait(false);
                 break;
             case (PlanAction.Reload, PlanObject.Container):
                 var lb = Need(desired).Containers.Single(c => c.Definition.Name == step.Name);

@@ -199,6 +199,8 @@ public static class DeployServices
         services.TryAddSingleton(configuration.GetSection(ContainerEngineOptions.Section).Get<ContainerEngineOptions>() ?? new ContainerEngineOptions());
         services.TryAddSingleton(configuration.GetSection(DeploySettings.Section).Get<DeploySettings>() ?? new DeploySettings());
         services.TryAddSingleton<IContainerEngine, DockerEngine>();
+        // Needs the Data Protection provider and the database of AddPortalCore.
+        services.TryAddSingleton<SecretsStore>();
         services.TryAddSingleton<StackDeployer>();
         services.TryAddSingleton<IDeployRunner, StackDeployerRunner>();
         services.TryAddSingleton<DeployOperations>();

@@ -9,10 +9,11 @@ namespace HaPortal.Core.Deploy;
 /// other aliases); <see cref="Disconnect"/>: take it off. Neither touches the container itself.
 /// <see cref="Reload"/>: the load balancer's haproxy.cfg changed and nothing else did: check the new file inside
 /// the running container and reload HAProxy gracefully, no recreate.
+/// <see cref="Pull"/>: an image the stack uses is not on the engine; pulled before anything is created.
 /// </summary>
-public enum PlanAction { Create, Recreate, Remove, Connect, Disconnect, Reload }
+public enum PlanAction { Create, Recreate, Remove, Connect, Disconnect, Reload, Pull }
 
-public enum PlanObject { Network, Volume, Container }
+public enum PlanObject { Network, Volume, Container, Image }
 
 /// <summary>
 /// One change. <see cref="Group"/> orders the plan: steps of one group run in parallel, groups run
@@ -50,13 +51,13 @@ public static class DeployPlanner
     /// <param name="imageIds">Image name → id on the engine, for every image the desired stack uses; missing or null: absent.</param>
     public static DeployPlan Plan(DesiredStack desired, ObservedStack observed, IReadOnlyDictionary<string, string?> imageIds)
     {
-        var problems = desired.Images
-            .Where(image => imageIds.GetValueOrDefault(image) is null)
-            .Select(image => $"Image '{image}' is not present on the engine (and no registry is used); build it with scripts/build-images.sh or name another image.")
-            .Concat(RouterStack.PlanProblems(desired, observed))
-            .ToImmutableArray();
+        // Images that are absent become pull steps below; what the router tier cannot run over is a problem.
+        var problems = RouterStack.PlanProblems(desired, observed);
 
         var steps = ImmutableArray.CreateBuilder<PlanStep>();
+        // An absent image is pulled first; when it cannot be, the apply stops there, before anything is created.
+        foreach (var image in desired.Images.Where(image => imageIds.GetValueOrDefault(image) is null))
+            steps.Add(new PlanStep(PlanAction.Pull, PlanObject.Image, image, null, DeployTier.Images, (int)DeployTier.Images, "not on the engine"));
         foreach (var network in desired.Networks.Where(n => !observed.Networks.Any(o => o.Name == n)))
             steps.Add(new PlanStep(PlanAction.Create, PlanObject.Network, network, null, DeployTier.Network, (int)DeployTier.Network));
         foreach (var volume in desired.Volumes.Where(v => !observed.Volumes.Any(o => o.Name == v.Name)))

@@ -22,8 +22,8 @@ public sealed record DeploySettings
 }
 
 /// <summary>
-/// Passwords of one stack, generated per topology. Never logged, never part of a plan or a hash;
-/// they reach containers only as environment variables.
+/// Passwords of one stack, generated once per topology and kept encrypted by <see cref="SecretsStore"/>. Never
+/// logged, never part of a plan or a hash; they reach containers only as environment variables.
 /// </summary>
 public sealed record StackSecrets(string ReplicationPassword, string AppPassword, string MonitorPassword)
 {
@@ -41,6 +41,15 @@ public sealed record StackSecrets(string ReplicationPassword, string AppPassword
         && env.TryGetValue(MonitorVariable, out var monitor)
             ? new StackSecrets(repl, app, monitor)
             : null;
+
+    /// <summary>
+    /// Variable name → value, the form the store, <c>.env</c> files and containers share. A secret added later must be
+    /// listed here (and in <see cref="Variables"/> and <see cref="FromEnvironment"/>) so stored stacks get it generated.
+    /// </summary>
+    public ImmutableSortedDictionary<string, string> ToVariables() => ImmutableSortedDictionary<string, string>.Empty
+        .Add(ReplicationVariable, ReplicationPassword)
+        .Add(AppVariable, AppPassword)
+        .Add(MonitorVariable, MonitorPassword);
 
     private static string NewPassword() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 

@@ -8,10 +8,11 @@ using HaPortal.Core.Topology;
 namespace HaPortal.Core.Deploy;
 
 /// <summary>
-/// Dependency order of a deploy; within a tier, steps run in parallel. <see cref="RouterVip"/>: keepalived beside each
-/// ProxySQL node, after the nodes whose network namespace it joins and before the web nodes that connect to the virtual IP.
+/// Dependency order of a deploy; within a tier, steps run in parallel. Images are pulled before anything is created.
+/// <see cref="RouterVip"/>: keepalived beside each ProxySQL node, after the nodes whose network namespace it joins and
+/// before the web nodes that connect to the virtual IP.
 /// </summary>
-public enum DeployTier { Network = 0, Primary = 1, Replicas = 2, Router = 3, RouterVip = 4, Web = 5, LoadBalancer = 6 }
+public enum DeployTier { Images = -1, Network = 0, Primary = 1, Replicas = 2, Router = 3, RouterVip = 4, Web = 5, LoadBalancer = 6 }
 
 /// <summary>
 /// One container the topology asks for, fully resolved: definition, files and the hashes the planner compares.

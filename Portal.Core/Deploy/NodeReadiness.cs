@@ -10,10 +10,13 @@ namespace HaPortal.Core.Deploy;
 /// a SQL query answered (then users, schema, replication), an HTTP check passed. Everything runs
 /// through the engine's exec, so it works the same against a remote engine. Passwords stay in the
 /// containers' environment: commands refer to the variables, never to the values.
+/// <paramref name="beforeReplication"/>: a replica that answers waits on it before it starts replicating (the primary
+/// must be bootstrapped first); false means the primary failed, and the replica stops with <see cref="DependencyFailedException"/>.
 /// </summary>
 internal sealed partial class NodeReadiness(
     IContainerEngine engine, DeploySettings settings, TimeProvider time,
-    DesiredStack stack, DesiredContainer node, string containerId, Action<string> report)
+    DesiredStack stack, DesiredContainer node, string containerId, Action<string> report,
+    Func<CancellationToken, Task<bool>>? beforeReplication = null)
 {
     public async Task WaitAsync(CancellationToken ct)
     {
@@ -27,13 +30,15 @@ internal sealed partial class NodeReadiness(
                 break;
             case NodeRole.Replica:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
+                if (beforeReplication is not null && !await beforeReplication(ct).ConfigureAwait(false))
+                    throw new DependencyFailedException();
                 await RunSqlAsync("start replication", BootstrapSql.Replica(Spec, Secret), ct).ConfigureAwait(false);
                 await WaitForReplicationAsync(ct).ConfigureAwait(false);
                 break;
             case NodeRole.Web:
                 await UntilAsync("answer GET /health", async t =>
                 {
-                    var (status, body) = await HttpGetAsync(Rendering.StackPorts.WebNode, "/health", t).ConfigureAwait(false);
+                    var (status, body) = await HttpGetAsync(Rendering.StackPorts.WebNode, "/health", t, untilOk: true).ConfigureAwait(false);
                     return (status == 200, Describe(status, body));
                 }, ct).ConfigureAwait(false);
                 break;
@@ -56,7 +61,7 @@ internal sealed partial class NodeReadiness(
     private Task WaitForSqlAsync(CancellationToken ct) =>
         UntilAsync("answer SELECT 1", async t =>
         {
-            var r = await engine.ExecAsync(containerId, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT 1"], t).ConfigureAwait(false);
+            var r = await engine.ExecAsync(containerId, ["sh", "-c", SqlPollScript, "sh", "mariadb", "--batch", "--skip-column-names", "-e", "SELECT 1"], t).ConfigureAwait(false);
             return (r.Succeeded && r.Stdout.Trim() == "1", Trim(r.Stderr));
         }, ct);
 
@@ -97,7 +102,7 @@ internal sealed partial class NodeReadiness(
         var lb = Spec.LoadBalancer;
         await UntilAsync($"answer GET {lb.HealthCheck.Path} through a web node", async t =>
         {
-            var (status, body) = await HttpGetAsync(lb.PublishPort, lb.HealthCheck.Path, t).ConfigureAwait(false);
+            var (status, body) = await HttpGetAsync(lb.PublishPort, lb.HealthCheck.Path, t, untilOk: true).ConfigureAwait(false);
             return (status == 200, Describe(status, body));
         }, ct).ConfigureAwait(false);
         if (!lb.Stats.Enabled) return;
@@ -115,10 +120,31 @@ internal sealed partial class NodeReadiness(
         }, ct).ConfigureAwait(false);
     }
 
-    /// <summary>A plain HTTP/1.0 GET from inside the container (bash's /dev/tcp: no curl needed in the image).</summary>
-    private async Task<(int Status, string Body)> HttpGetAsync(int port, string path, CancellationToken ct)
+    // Probes that wait for a container to come up poll inside it, every 200 ms for up to about 5 s per exec: one exec per
+    // probe costs the engine a process start, and with many nodes starting at once (8 web nodes) that CPU is taken
+    // from the very containers being waited for. The last attempt's answer is what the exec returns.
+    private const int PollsPerExec = 25;
+
+    /// <summary>Runs its arguments until they print exactly "1"; then prints 1. After the last attempt, its output goes to stderr.</summary>
+    private static readonly string SqlPollScript =
+        $"n=0; while :; do out=$(\"$@\" 2>&1) && [ \"$out\" = 1 ] && {{ echo 1; exit 0; }}; n=$((n+1)); " +
+        $"[ $n -ge {PollsPerExec} ] && {{ printf '%s\\n' \"$out\" >&2; exit 1; }}; sleep 0.2; done";
+
+    private const string HttpGetFunction =
+        "get() { exec 3<>/dev/tcp/127.0.0.1/$0 && printf 'GET %s HTTP/1.0\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' \"$1\" >&3 && cat <&3; }; ";
+
+    /// <summary>Retries the GET quietly until it answers 200 (then prints that answer), else makes one last attempt as is.</summary>
+    private static readonly string HttpPollScript = HttpGetFunction +
+        $"n=0; while [ $n -lt {PollsPerExec} ]; do out=$(get \"$1\" 2>/dev/null) && case \"$out\" in \"HTTP/1.\"?\" 200\"*) printf '%s' \"$out\"; exit 0;; esac; " +
+        "n=$((n+1)); sleep 0.2; done; get \"$1\"";
+
+    /// <summary>
+    /// A plain HTTP/1.0 GET from inside the container (bash's /dev/tcp: no curl needed in the image);
+    /// <paramref name="untilOk"/>: repeated inside the container until it answers 200, for up to about 5 s.
+    /// </summary>
+    private async Task<(int Status, string Body)> HttpGetAsync(int port, string path, CancellationToken ct, bool untilOk = false)
     {
-        const string script = "exec 3<>/dev/tcp/127.0.0.1/$0 && printf 'GET %s HTTP/1.0\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' \"$1\" >&3 && cat <&3";
+        var script = untilOk ? HttpPollScript : HttpGetFunction + "get \"$1\"";
         var r = await engine.ExecAsync(containerId, ["bash", "-c", script, port.ToString(CultureInfo.InvariantCulture), path], ct).ConfigureAwait(false);
         if (!r.Succeeded) return (0, r.Stderr);
         var head = r.Stdout.Split('\n', 2)[0].Split(' ');

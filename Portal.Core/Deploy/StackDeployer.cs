@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using HaPortal.Core.Docker;
 using HaPortal.Core.Topology;
 using Microsoft.Extensions.Logging;
@@ -20,18 +21,23 @@ public sealed record StackStatus(string Topology, ImmutableArray<NodeStatus> Nod
 /// Plan, apply, destroy and status of topologies on one engine: reads what is there, builds what
 /// should be, and hands the difference to <see cref="DeployExecutor"/>. Singleton; thread-safe.
 /// </summary>
-public sealed class StackDeployer(IContainerEngine engine, DeploySettings settings, TimeProvider time, ILogger<StackDeployer>? logger = null)
+/// <param name="secrets">
+/// Where each topology's passwords are kept (the portal and the command line always give one). Without a store, as in
+/// tests of destroy or status only, a plan takes the passwords a running database container carries, else new ones.
+/// </param>
+public sealed class StackDeployer(
+    IContainerEngine engine, DeploySettings settings, TimeProvider time, ILogger<StackDeployer>? logger = null, SecretsStore? secrets = null)
 {
     public IContainerEngine Engine => engine;
 
-    /// <summary>Plans an apply. Secrets come from the running primary when there is one, otherwise fresh ones are generated.</summary>
+    /// <summary>Plans an apply with the topology's stored secrets (generated and stored on its first plan).</summary>
     public async Task<PreparedDeploy> PlanAsync(TopologySpec spec, CancellationToken ct)
     {
         var unsupported = DesiredStackBuilder.Unsupported(spec);
         if (!unsupported.IsEmpty) return new PreparedDeploy(new DeployPlan(spec.Name, [], unsupported), null);
 
         var observed = await WithInstalledConfigAsync(await engine.ObserveAsync(spec.Name, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-        var secrets = await SecretsAsync(observed, ct).ConfigureAwait(false);
+        var secrets = await SecretsAsync(spec.Name, observed, ct).ConfigureAwait(false);
         var desired = DesiredStackBuilder.Build(spec, settings, secrets);
         var imageIds = new Dictionary<string, string?>();
         foreach (var image in desired.Images)
@@ -45,8 +51,20 @@ public sealed class StackDeployer(IContainerEngine engine, DeploySettings settin
     public async Task<DeployPlan> PlanDestroyAsync(string topology, bool includeVolumes, CancellationToken ct) =>
         DeployPlanner.PlanDestroy(await engine.ObserveAsync(topology, ct).ConfigureAwait(false), includeVolumes);
 
-    public IAsyncEnumerable<DeployProgress> DestroyAsync(DeployPlan destroyPlan, CancellationToken ct) =>
-        new DeployExecutor(engine, settings, time, logger).RunAsync(destroyPlan, null, ct);
+    /// <summary>
+    /// Runs a destroy plan. Once it completed and no data volume of the topology is left, its stored secrets are
+    /// forgotten too: nothing holds those passwords any more, and a new deploy starts with new ones.
+    /// </summary>
+    public async IAsyncEnumerable<DeployProgress> DestroyAsync(DeployPlan destroyPlan, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var e in new DeployExecutor(engine, settings, time, logger).RunAsync(destroyPlan, null, ct).ConfigureAwait(false))
+        {
+            if (e.Kind == DeployEventKind.Completed && secrets is not null
+                && (await engine.ObserveAsync(destroyPlan.Topology, ct).ConfigureAwait(false)).Volumes.IsEmpty)
+                await secrets.ForgetAsync(destroyPlan.Topology, ct).ConfigureAwait(false);
+            yield return e;
+        }
+    }
 
     public async Task<StackStatus> StatusAsync(string topology, CancellationToken ct)
     {
@@ -81,12 +99,20 @@ public sealed class StackDeployer(IContainerEngine engine, DeploySettings settin
         return observed with { Containers = containers.MoveToImmutable() };
     }
 
-    private async Task<StackSecrets> SecretsAsync(ObservedStack observed, CancellationToken ct)
+    private async Task<StackSecrets> SecretsAsync(string topology, ObservedStack observed, CancellationToken ct) =>
+        secrets is null
+            ? await RunningSecretsAsync(observed, ct).ConfigureAwait(false) ?? StackSecrets.Generate()
+            : await secrets.GetOrCreateAsync(topology, t => RunningSecretsAsync(observed, t), ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// The passwords a running database container carries (every one carries the same): what a stack deployed before
+    /// secrets were stored was made with, adopted by the store on its first plan.
+    /// </summary>
+    private async Task<StackSecrets?> RunningSecretsAsync(ObservedStack observed, CancellationToken ct)
     {
-        // Until secrets are stored encrypted with the topology, the running primary is where they live.
-        var primary = observed.Containers.FirstOrDefault(c => c.Role is DesiredStackBuilder.DatabaseRoleLabel or "primary");
-        if (primary is null) return StackSecrets.Generate();
-        var env = await engine.ReadEnvironmentAsync(primary.Id, StackSecrets.Variables, ct).ConfigureAwait(false);
-        return StackSecrets.FromEnvironment(env) ?? StackSecrets.Generate();
+        var database = observed.Containers.FirstOrDefault(c => c.Role is DesiredStackBuilder.DatabaseRoleLabel or "primary");
+        if (database is null) return null;
+        var env = await engine.ReadEnvironmentAsync(database.Id, StackSecrets.Variables, ct).ConfigureAwait(false);
+        return StackSecrets.FromEnvironment(env);
     }
 }

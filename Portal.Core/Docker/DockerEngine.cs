@@ -86,6 +86,53 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
         }
     }
 
+    public Task PullImageAsync(string image, Action<string>? progress, CancellationToken ct) => Guard($"pull image '{image}'", async () =>
+    {
+        var (repository, tag) = SplitReference(image);
+        var messages = new PullMessages(progress);
+        // A refusal before the pull starts is an HTTP error (Guard turns it into the engine's words); one part-way
+        // arrives as an error line in the stream instead.
+        await _client.Images.CreateImageAsync(new ImagesCreateParameters { FromImage = repository, Tag = tag }, null, messages, ct).ConfigureAwait(false);
+        if (messages.Error is { } error) throw new ContainerEngineException($"Could not pull image '{image}': {error}");
+        if (await ImageIdAsync(image, ct).ConfigureAwait(false) is null)
+            throw new ContainerEngineException($"Could not pull image '{image}': the engine reported no error but does not have the image afterwards.");
+        return true;
+    });
+
+    /// <summary>
+    /// Repository and tag the way the pull API wants them: <c>registry:5000/team/web:dev</c> → (<c>registry:5000/team/web</c>,
+    /// <c>dev</c>); no tag means <c>latest</c> (an empty tag would pull every tag); a digest stays in the repository part.
+    /// </summary>
+    internal static (string Repository, string? Tag) SplitReference(string image)
+    {
+        if (image.Contains('@', StringComparison.Ordinal)) return (image, null);
+        var colon = image.LastIndexOf(':');
+        return colon > image.LastIndexOf('/') ? (image[..colon], image[(colon + 1)..]) : (image, "latest");
+    }
+
+    /// <summary>Collects the pull stream synchronously (Progress&lt;T&gt; would post lines after the call returned).</summary>
+    private sealed class PullMessages(Action<string>? report) : IProgress<JSONMessage>
+    {
+        private string? _lastStatus;
+
+        public string? Error { get; private set; }
+
+        public void Report(JSONMessage value)
+        {
+            if ((value.Error?.Message ?? value.ErrorMessage) is { Length: > 0 } error)
+            {
+                Error ??= error;
+                return;
+            }
+            // Per-layer lines carry an id; the stream's own status lines (pulling from, digest, done) do not.
+            if (string.IsNullOrEmpty(value.ID) && value.Status is { Length: > 0 } status && status != _lastStatus)
+            {
+                _lastStatus = status;
+                report?.Invoke(status);
+            }
+        }
+    }
+
     public Task<string> EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
         EnsureNetworkAsync(name, labels, null, ct);
 

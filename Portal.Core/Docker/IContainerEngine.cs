@@ -23,6 +23,14 @@ public interface IContainerEngine
     /// <summary>The image's id, or null when the engine does not have it.</summary>
     Task<string?> ImageIdAsync(string image, CancellationToken ct);
 
+    /// <summary>
+    /// Pulls an image from its registry (the engine's own credentials and mirrors). Fails with a
+    /// <see cref="ContainerEngineException"/> naming the image and carrying the engine's words when the pull is refused
+    /// or breaks off, or when the engine still lacks the image afterwards. <paramref name="progress"/> gets the engine's
+    /// status lines (not per-layer progress).
+    /// </summary>
+    Task PullImageAsync(string image, Action<string>? progress, CancellationToken ct);
+
     /// <summary>Creates a bridge network with these labels unless one of that name exists; returns its id.</summary>
     Task<string> EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
 

@@ -15,6 +15,7 @@ public sealed class PortalDb(DbContextOptions<PortalDb> options) : IdentityDbCon
     public DbSet<TopologyRevision> Revisions => Set<TopologyRevision>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
     public DbSet<DrillResultRecord> DrillResults => Set<DrillResultRecord>();
+    public DbSet<StackSecretsRecord> StackSecrets => Set<StackSecretsRecord>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -35,6 +36,11 @@ public sealed class PortalDb(DbContextOptions<PortalDb> options) : IdentityDbCon
         {
             e.HasIndex(d => new { d.Topology, d.At });
             e.Property(d => d.At).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
+        });
+        b.Entity<StackSecretsRecord>(e =>
+        {
+            e.HasIndex(r => r.Topology).IsUnique();
+            e.Property(r => r.CreatedAt).HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
         });
         b.Entity<TopologyRevision>().Property(r => r.CreatedAt)
             .HasConversion(v => v.UtcTicks, v => new DateTimeOffset(v, TimeSpan.Zero));
@@ -83,4 +89,17 @@ public sealed class DrillResultRecord
 
     /// <summary>The timeline as JSON (step, ms after the disruption, detail).</summary>
     public required string TimelineJson { get; set; }
+}
+
+/// <summary>
+/// A deployed topology's generated passwords, one row per topology name (not per revision: the data volumes were made
+/// with them). <see cref="Protected"/> is the Data Protection ciphertext of the variable → value map; no plain value
+/// is ever stored. Written and read only by <c>Deploy.SecretsStore</c>.
+/// </summary>
+public sealed class StackSecretsRecord
+{
+    public int Id { get; set; }
+    public required string Topology { get; set; }
+    public required string Protected { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
 }

@@ -3,6 +3,7 @@ using HaPortal.Core.Deploy;
 using HaPortal.Core.Persistence;
 using HaPortal.Tests.Docker;
 using HaPortal.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 
 namespace HaPortal.Tests.Deploy;
@@ -19,15 +20,16 @@ public sealed class DeployCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Plan_TopologyWithRouter_RouterImageMissing_ExitsTwoNamingTheImage()
+    public async Task Plan_TopologyWithRouter_RouterImageFromTheSetting_MissingOnePulledFirst()
     {
         await DockerTestEngine.RequireAsync(new DeploySettings(), TestContext.Current.CancellationToken);
         const string image = "haportal/router-tier-test-absent:none";
 
         var result = await PortalCli.RunAsync(_data, new Dictionary<string, string> { ["Deploy__RouterImage"] = image }, "plan", RepoPaths.SeedStack);
 
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains(result.ErrorLines, l => l.Contains($"'{image}'", StringComparison.Ordinal));
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains($"pull image {image}", result.Out);
+        Assert.Contains("create container seed-stack-proxysql1", result.Out);
     }
 
     [Fact]
@@ -83,9 +85,23 @@ public sealed class DeployCommandTests : IDisposable
         Assert.Equal([$"create network haportal-{name}", $"create network haportal-{name}-sql", $"create volume {name}-db1-data", $"create container {name}-db1",
             $"create container {name}-web1", $"create container {name}-lb"], steps);
         Assert.DoesNotContain("Password", plan.Out, StringComparison.OrdinalIgnoreCase);
+        // The plan stored the topology's secrets, encrypted with the key ring in the data folder (owner only), which the
+        // portal shares; their values are in no output.
+        var keys = new DirectoryInfo(Path.Combine(_data, "keys"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, keys.UnixFileMode);
+        var options = new DbContextOptionsBuilder<PortalDb>().UseSqlite($"Data Source={Path.Combine(_data, "haportal.db")};Pooling=false").Options;
+        var store = new SecretsStore(new DbFactory(options), DataProtectionProvider.Create(keys, b => b.SetApplicationName("HaPortal")), TimeProvider.System);
+        var secrets = await store.FindAsync(name, TestContext.Current.CancellationToken);
+        Assert.NotNull(secrets);
+        Assert.All(secrets.ToVariables().Values, v => Assert.DoesNotContain(v, plan.Out + plan.Error, StringComparison.Ordinal));
         Assert.Equal(0, status.ExitCode);
         Assert.Contains($"{name}: nothing on the engine.", status.Out);
     }
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    private sealed class DbFactory(DbContextOptions<PortalDb> options) : IDbContextFactory<PortalDb>
+    {
+        public PortalDb CreateDbContext() => new(options);
+    }
 }

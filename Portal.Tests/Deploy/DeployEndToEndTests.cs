@@ -21,7 +21,10 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         var ct = TestContext.Current.CancellationToken;
         var settings = new DeploySettings { PublishAddress = "127.0.0.1", ReadyTimeout = TimeSpan.FromSeconds(180) };
         var engine = await DockerTestEngine.RequireAsync(settings, ct);
-        var deployer = new StackDeployer(engine, settings, TimeProvider.System);
+        using var db = new TestDatabase();
+        var keys = Directory.CreateTempSubdirectory("haportal-keys-");
+        var store = new SecretsStore(db, Microsoft.AspNetCore.DataProtection.DataProtectionProvider.Create(keys), db.Time);
+        var deployer = new StackDeployer(engine, settings, TimeProvider.System, secrets: store);
         var (port, statsPort) = (FreePort.Next(), FreePort.Next());
         var spec = TestStacks.Small(DockerTestEngine.UniqueName("e2e"), port, statsPort);
         Assert.True(TopologyValidator.Validate(spec).IsValid);
@@ -54,9 +57,10 @@ public class DeployEndToEndTests(ITestOutputHelper output)
             Assert.True(rest[^1].Kind == DeployEventKind.Completed, rest[^1].Message);
             events.AddRange(rest);
 
-            // Secrets never reach the progress stream.
+            // The containers carry the stored secrets, and they never reach the progress stream.
             var secrets = StackSecrets.FromEnvironment(await engine.ReadEnvironmentAsync(
                 DesiredStackBuilder.ContainerName(spec.Name, "db1"), StackSecrets.Variables, ct))!;
+            Assert.Equal(await store.FindAsync(spec.Name, ct), secrets);
             Assert.DoesNotContain(events, e => e.Message.Contains(secrets.AppPassword) || e.Message.Contains(secrets.ReplicationPassword));
 
             await BothWebNodesAnswerThroughThePublishedPort(port, ct);
@@ -88,6 +92,8 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         }
         Assert.True((await engine.ObserveAsync(spec.Name, ct)).IsEmpty);
         Assert.DoesNotContain(spec.Name, await engine.ListTopologiesAsync(ct));
+        Assert.Null(await store.FindAsync(spec.Name, ct));
+        keys.Delete(recursive: true);
     }
 
     private async Task<List<DeployProgress>> RunAsync(IAsyncEnumerable<DeployProgress> progress)

@@ -206,7 +206,7 @@ public class DeployPlannerTests
     }
 
     [Fact]
-    public void Plan_ImageMissing_IsRefusedNamingTheImage()
+    public void Plan_ImageMissing_PullsItFirst_BeforeAnythingIsCreated()
     {
         var desired = Desired(TwoWebNodes);
         var images = ImagesPresent(desired);
@@ -214,8 +214,12 @@ public class DeployPlannerTests
 
         var plan = DeployPlanner.Plan(desired, ObservedStack.Empty("t1"), images);
 
-        Assert.False(plan.CanApply);
-        Assert.Contains("Image 'haportal/web:dev' is not present", Assert.Single(plan.Problems));
+        Assert.True(plan.CanApply);
+        var pull = plan.Steps[0];
+        Assert.Equal("pull image haportal/web:dev (not on the engine)", pull.ToString());
+        Assert.Equal(DeployTier.Images, pull.Tier);
+        Assert.Single(plan.Steps, s => s.Action == PlanAction.Pull);
+        Assert.All(plan.Steps.Skip(1), s => Assert.True(s.Group > pull.Group));
     }
 
     [Theory]

@@ -132,15 +132,16 @@ public class RouterTierTests
     }
 
     [Fact]
-    public void Plan_MissingRouterImage_IsRefusedNamingTheImage()
+    public void Plan_MissingRouterImage_IsPulledBeforeAnythingIsCreated()
     {
         var desired = Build(Spec());
         var images = desired.Images.ToDictionary(i => i, i => i == Settings.RouterImage ? null : (string?)"sha256:a");
 
         var plan = DeployPlanner.Plan(desired, ObservedStack.Empty("t1"), images);
 
-        Assert.False(plan.CanApply);
-        Assert.Contains(plan.Problems, p => p.Contains("'proxysql/proxysql:2.6.5' is not present", StringComparison.Ordinal));
+        // An apply stops at this step, naming the image, when the engine cannot pull it (DeployImagesAndSecretsTests).
+        Assert.Equal("pull image proxysql/proxysql:2.6.5 (not on the engine)", plan.Steps[0].ToString());
+        Assert.Single(plan.Steps, s => s.Action == PlanAction.Pull);
     }
 
     [Fact]

@@ -4,7 +4,6 @@ using HaPortal.Core.Deploy;
 using HaPortal.Core.Persistence;
 using HaPortal.Core.Security;
 using HaPortal.Security;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using MudBlazor.Services;
 
@@ -25,10 +24,6 @@ public static class AdminHost
         builder.Services.AddDeploy(builder.Configuration);
         // Automatic failover runs in the admin host only: the command line must never start a second monitor.
         builder.Services.AddHostedService<HaPortal.Core.Replication.FailoverMonitorService>();
-
-        builder.Services.AddDataProtection()
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(options.DataFolder, "keys")))
-            .SetApplicationName("HaPortal");
 
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme)

@@ -3,6 +3,7 @@ using HaPortal.Core.Haproxy;
 using HaPortal.Core.Persistence;
 using HaPortal.Core.ProxySql;
 using HaPortal.Core.Replication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -15,6 +16,11 @@ public static class CoreServices
     {
         Directory.CreateDirectory(options.DataFolder);
         services.TryAddSingleton(TimeProvider.System);
+        // One key ring for the admin host and the command line: login cookies, and the stacks' secrets a command stores
+        // and the portal reads back (docs/decisions/0010-stack-secrets-encrypted-with-data-protection.md).
+        services.AddDataProtection()
+            .PersistKeysToFileSystem(KeyFolder(options))
+            .SetApplicationName("HaPortal");
         services.AddDbContextFactory<PortalDb>(o => o.UseSqlite($"Data Source={options.DatabasePath}"));
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<TopologyStore>();
@@ -29,6 +35,21 @@ public static class CoreServices
         services.TryAddSingleton<DrillStore>();
         services.TryAddSingleton<DrillSession>();
         return services;
+    }
+
+    /// <summary>
+    /// <c>DataFolder/keys</c>, readable by the portal's user only (0700): the keys open the stored stack secrets. On
+    /// Linux the key files themselves are plain XML, as Data Protection writes them without a certificate or DPAPI.
+    /// </summary>
+    public static DirectoryInfo KeyFolder(PortalOptions options)
+    {
+        var path = Path.GetFullPath(Path.Combine(options.DataFolder, "keys"));
+        if (OperatingSystem.IsWindows()) return Directory.CreateDirectory(path);
+        const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var folder = Directory.CreateDirectory(path, OwnerOnly);
+        // An existing folder (made by an older version) is tightened too.
+        if (File.GetUnixFileMode(path) != OwnerOnly) File.SetUnixFileMode(path, OwnerOnly);
+        return folder;
     }
 
     /// <summary>Creates or upgrades the database to the latest migration; safe to call on every start.</summary>

@@ -116,6 +116,31 @@ namespace HaPortal.Core.Persistence.Migrations
                     b.ToTable("DrillResults");
                 });
 
+            modelBuilder.Entity("HaPortal.Core.Persistence.StackSecretsRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Protected")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topology")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Topology")
+                        .IsUnique();
+
+                    b.ToTable("StackSecrets");
+                });
+
             modelBuilder.Entity("HaPortal.Core.Persistence.TopologyRecord", b =>
                 {
                     b.Property<int>("Id")
