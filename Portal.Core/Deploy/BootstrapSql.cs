@@ -14,6 +14,12 @@ public static class BootstrapSql
     public const string ReplicationUser = "repl";
     public const string MonitorUser = "monitor";
 
+    /// <summary>
+    /// The portal's administrative login (replication status, read_only, CHANGE MASTER, killing client connections for a
+    /// switchover). Not the application's: read_only must still stop the application.
+    /// </summary>
+    public const string AdminUser = "haportal_admin";
+
     /// <summary>Where the database image's entrypoint looks for init files (compose/images/mariadb/entrypoint.sh).</summary>
     public const string InitDirectory = "/etc/haportal/init.d";
 
@@ -34,6 +40,9 @@ public static class BootstrapSql
             CREATE USER IF NOT EXISTS '{MonitorUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.MonitorVariable)}';
             ALTER USER '{MonitorUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.MonitorVariable)}';
             GRANT REPLICATION CLIENT ON *.* TO '{MonitorUser}'@'%';
+            CREATE USER IF NOT EXISTS '{AdminUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.AdminVariable)}';
+            ALTER USER '{AdminUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.AdminVariable)}';
+            GRANT ALL PRIVILEGES ON *.* TO '{AdminUser}'@'%';
             CREATE DATABASE IF NOT EXISTS `{db.AppSchema}`;
             CREATE USER IF NOT EXISTS '{db.AppUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.AppVariable)}';
             ALTER USER '{db.AppUser}'@'%' IDENTIFIED BY '{secret(StackSecrets.AppVariable)}';
@@ -49,7 +58,11 @@ public static class BootstrapSql
         STOP SLAVE;
         CHANGE MASTER TO MASTER_HOST = '{spec.Database.Primary!.Name}', MASTER_PORT = 3306, MASTER_USER = '{ReplicationUser}',
             MASTER_PASSWORD = '{secret(StackSecrets.ReplicationVariable)}', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;
-        SET GLOBAL read_only = ON;
+        SET GLOBAL read_only = ON;{(spec.Database.SemiSync ? "\n" + SemiSyncOffOnReplica : "")}
         START SLAVE;
         """;
+
+    // my.cnf enables both semi-sync sides on every node (any may be promoted); a replica's master side must be off, or
+    // with log_slave_updates every transaction it applies waits for acknowledgements nobody sends (see Replication/README).
+    private const string SemiSyncOffOnReplica = "SET GLOBAL rpl_semi_sync_master_enabled = OFF;";
 }

@@ -30,16 +30,30 @@ public sealed record StackSecrets(string ReplicationPassword, string AppPassword
     public const string ReplicationVariable = "HAPORTAL_REPL_PASSWORD";
     public const string AppVariable = "HAPORTAL_APP_PASSWORD";
     public const string MonitorVariable = "HAPORTAL_MONITOR_PASSWORD";
-    public static readonly ImmutableArray<string> Variables = [ReplicationVariable, AppVariable, MonitorVariable];
+
+    /// <summary>The portal's own administrative login on the databases (<see cref="BootstrapSql.AdminUser"/>): replication status, switchover, failover.</summary>
+    public const string AdminVariable = "HAPORTAL_DBADMIN_PASSWORD";
+    public static readonly ImmutableArray<string> Variables = [ReplicationVariable, AppVariable, MonitorVariable, AdminVariable];
+
+    /// <summary>
+    /// Password of <see cref="BootstrapSql.AdminUser"/>. Not positional, so stacks and callers from before it keep working: a
+    /// stack deployed without it gets a fresh one (its database containers are recreated once to carry it).
+    /// </summary>
+    public string AdminPassword { get; init; } = NewPassword();
 
     /// <summary>32 random bytes as hex: safe unquoted in SQL strings, shell and connection strings.</summary>
     public static StackSecrets Generate() => new(NewPassword(), NewPassword(), NewPassword());
 
-    /// <summary>The secrets carried by a running primary's environment, or null when any is missing.</summary>
+    /// <summary>
+    /// The secrets carried by a running primary's environment, or null when any of the first three is missing. An
+    /// environment from before <see cref="AdminVariable"/> gets a fresh admin password.
+    /// </summary>
     public static StackSecrets? FromEnvironment(IReadOnlyDictionary<string, string> env) =>
         env.TryGetValue(ReplicationVariable, out var repl) && env.TryGetValue(AppVariable, out var app)
         && env.TryGetValue(MonitorVariable, out var monitor)
-            ? new StackSecrets(repl, app, monitor)
+            ? env.TryGetValue(AdminVariable, out var admin) && admin.Length > 0
+                ? new StackSecrets(repl, app, monitor) { AdminPassword = admin }
+                : new StackSecrets(repl, app, monitor)
             : null;
 
     /// <summary>
@@ -49,7 +63,8 @@ public sealed record StackSecrets(string ReplicationPassword, string AppPassword
     public ImmutableSortedDictionary<string, string> ToVariables() => ImmutableSortedDictionary<string, string>.Empty
         .Add(ReplicationVariable, ReplicationPassword)
         .Add(AppVariable, AppPassword)
-        .Add(MonitorVariable, MonitorPassword);
+        .Add(MonitorVariable, MonitorPassword)
+        .Add(AdminVariable, AdminPassword);
 
     private static string NewPassword() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 

@@ -131,7 +131,8 @@ public static class DesiredStackBuilder
         var dbSecretEnv = ImmutableSortedDictionary<string, string>.Empty
             .Add(StackSecrets.ReplicationVariable, secrets.ReplicationPassword)
             .Add(StackSecrets.AppVariable, secrets.AppPassword)
-            .Add(StackSecrets.MonitorVariable, secrets.MonitorPassword);
+            .Add(StackSecrets.MonitorVariable, secrets.MonitorPassword)
+            .Add(StackSecrets.AdminVariable, secrets.AdminPassword);
         foreach (var (node, role) in db.Replicas.Select(r => (r, NodeRole.Replica)).Prepend((primary, NodeRole.Primary)))
         {
             var volume = VolumeName(spec.Name, node.Name);

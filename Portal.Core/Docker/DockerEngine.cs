@@ -164,16 +164,6 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
         return created.ID;
     });
 
-    public Task<string?> AddressOnNetworkAsync(string containerId, string network, CancellationToken ct) =>
-        Guard<string?>($"read the address of container {Short(containerId)} on network '{network}'", async () =>
-        {
-            var inspect = await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false);
-            return inspect.NetworkSettings?.Networks is { } joined && joined.TryGetValue(network, out var endpoint)
-                   && !string.IsNullOrEmpty(endpoint.IPAddress)
-                ? endpoint.IPAddress
-                : null;
-        });
-
     public Task EnsureVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) => Guard($"create volume '{name}'", async () =>
     {
         // Creating an existing local volume is a no-op in the engine, so this is idempotent as is.
@@ -330,6 +320,31 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
         DateTimeOffset? started = DateTimeOffset.TryParse(state.StartedAt, System.Globalization.CultureInfo.InvariantCulture, out var s) && s.Year > 1 ? s : null;
         return new ContainerHealth(state.Status, state.Health?.Status, inspect.RestartCount, state.ExitCode, started);
     });
+
+    public Task KillContainerAsync(string containerId, CancellationToken ct) => Guard($"kill container {Short(containerId)}", async () =>
+    {
+        await _client.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" }, ct).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task PauseContainerAsync(string containerId, CancellationToken ct) => Guard($"pause container {Short(containerId)}", async () =>
+    {
+        await _client.Containers.PauseContainerAsync(containerId, ct).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task UnpauseContainerAsync(string containerId, CancellationToken ct) => Guard($"unpause container {Short(containerId)}", async () =>
+    {
+        await _client.Containers.UnpauseContainerAsync(containerId, ct).ConfigureAwait(false);
+        return true;
+    });
+
+    public Task<string?> AddressOnNetworkAsync(string containerId, string network, CancellationToken ct) =>
+        Guard($"read the address of container {Short(containerId)} on network '{network}'", async () =>
+        {
+            var inspect = await _client.Containers.InspectContainerAsync(containerId, ct).ConfigureAwait(false);
+            return inspect.NetworkSettings?.Networks?.TryGetValue(network, out var n) == true && !string.IsNullOrEmpty(n.IPAddress) ? n.IPAddress : null;
+        });
 
     public Task<ImmutableDictionary<string, string>> ReadEnvironmentAsync(string containerId, IReadOnlyCollection<string> names, CancellationToken ct) =>
         Guard($"read environment of container {Short(containerId)}", async () =>

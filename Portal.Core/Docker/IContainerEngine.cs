@@ -43,10 +43,6 @@ public interface IContainerEngine
             ? EnsureNetworkAsync(name, labels, ct)
             : throw new ContainerEngineException($"Could not create network '{name}' with subnet {subnet.Subnet}: this engine adapter cannot choose subnets.");
 
-    /// <summary>The container's IPv4 address on a network, or null when it is not on it (or not running).</summary>
-    Task<string?> AddressOnNetworkAsync(string containerId, string network, CancellationToken ct) =>
-        throw new ContainerEngineException($"Could not read the address of container '{containerId}' on network '{network}': not supported by this engine adapter.");
-
     /// <summary>Creates a named volume with these labels unless it exists.</summary>
     Task EnsureVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
 
@@ -80,6 +76,17 @@ public interface IContainerEngine
     Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct);
 
     Task<ContainerHealth> InspectHealthAsync(string containerId, CancellationToken ct);
+
+    /// <summary>Sends SIGKILL (a crash). Docker does not restart a killed container, whatever its restart policy.</summary>
+    Task KillContainerAsync(string containerId, CancellationToken ct);
+
+    /// <summary>Freezes every process of a running container (cgroup freezer): it keeps its sockets but answers nothing.</summary>
+    Task PauseContainerAsync(string containerId, CancellationToken ct);
+
+    Task UnpauseContainerAsync(string containerId, CancellationToken ct);
+
+    /// <summary>The container's IPv4 address on <paramref name="network"/>, or null when it is not on it (or not running).</summary>
+    Task<string?> AddressOnNetworkAsync(string containerId, string network, CancellationToken ct);
 
     /// <summary>The values of the named environment variables of a container (absent names are left out).</summary>
     Task<ImmutableDictionary<string, string>> ReadEnvironmentAsync(string containerId, IReadOnlyCollection<string> names, CancellationToken ct);

@@ -86,6 +86,9 @@ public static class MyCnfRenderer
         // read_only=OFF in the writer hostgroup, and a restarted old primary must not take writes beside a promoted
         // replica. The deploy's primary bootstrap (and a switchover or failover) turns it OFF on the one writer.
         b.AppendLine("read_only = ON");
+        // A replica gives up on a silent primary after this many seconds (default 60; the heartbeat is half of it): its
+        // IO thread then stops showing Yes, which is what lets the failover monitor confirm a frozen primary quickly.
+        b.AppendLine(mysql ? "replica_net_timeout = 5" : "slave_net_timeout = 5");
         if (db.SemiSync)
         {
             b.AppendLine();
@@ -106,6 +109,10 @@ public static class MyCnfRenderer
                 b.AppendLine("rpl_semi_sync_slave_enabled = ON");
                 b.AppendLine($"rpl_semi_sync_master_timeout = {SemiSyncTimeoutMs}");
                 b.AppendLine("rpl_semi_sync_master_wait_point = AFTER_SYNC");
+                // A primary that crashes holds, in its binlog, the transactions that waited for an acknowledgement and
+                // were never acknowledged to a client. Every node starts as a replica, so crash recovery truncates
+                // them (semi-sync slave recovery) and the node can rejoin the new primary instead of needing a rebuild.
+                b.AppendLine("init_rpl_role = SLAVE");
             }
         }
         b.AppendLine();

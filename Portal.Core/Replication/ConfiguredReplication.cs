@@ -8,14 +8,14 @@ namespace HaPortal.Core.Replication;
 public sealed record ReplicationTarget(ReplicationCluster? Cluster, ReplicationOperations? Operations, bool TopologyExists, IReadOnlyList<(string Field, string Message)> Problems,
     IReplicationControl? Control = null);
 
-/// <summary>Finds how to operate a stored topology's database tier (settings today; the deployed stack's endpoints later).</summary>
+/// <summary>Finds how to operate a stored topology's database tier (its deployed containers, see <see cref="DeployedReplication"/>, or settings).</summary>
 public interface IReplicationResolver
 {
     Task<ReplicationTarget> ResolveAsync(string topology, CancellationToken ct);
 }
 
 /// <summary>
-/// Builds the replication services for a stored topology from settings, until the deploy provides endpoints:
+/// Builds the replication services for a stored topology from settings (a stack the portal did not deploy):
 /// <c>Replication:Endpoints:{topology}:{node}</c> = <c>host:port</c>; credentials from the environment variables named by
 /// <c>Replication:AdminUserEnv</c>, <c>AdminPasswordEnv</c>, <c>ReplUserEnv</c>, <c>ReplPasswordEnv</c>
 /// (defaults HAPORTAL_DB_ADMIN_USER, HAPORTAL_DB_ADMIN_PASSWORD, HAPORTAL_DB_REPL_USER, HAPORTAL_DB_REPL_PASSWORD).

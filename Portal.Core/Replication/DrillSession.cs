@@ -3,9 +3,15 @@ using HaPortal.Core.Security;
 
 namespace HaPortal.Core.Replication;
 
-/// <summary>How to reach and disrupt one topology's database tier for drills (built by the command line or the resolver).</summary>
-public sealed record DrillSetup(ReplicationOperations Operations, IReplicationControl Control, NoRouterSwitch Routing,
-    Func<DbEndpoint, string> AppConnectionString, string Schema, IPrimaryDisruption? Disruption, IPrimaryRestore? Restore);
+/// <summary>
+/// How to reach and disrupt one topology's database tier for drills (built by the command line or the resolver).
+/// <paramref name="Writer"/>: the write load of a run (default: SQL as the application user to the node <paramref name="Routing"/>
+/// names, see <see cref="SqlDrillWriter"/>). <paramref name="RestoreAfterLastRun"/>: bring the disrupted old primary back and
+/// rejoin it after the last run too (a deployed stack, where the portal can start its container again).
+/// </summary>
+public sealed record DrillSetup(ReplicationOperations Operations, IReplicationControl Control, NoRouterSwitch? Routing,
+    Func<DbEndpoint, string> AppConnectionString, string Schema, IPrimaryDisruption? Disruption, IPrimaryRestore? Restore,
+    Func<ReplicationCluster, IDrillWriter>? Writer = null, bool RestoreAfterLastRun = false);
 
 /// <summary>Brings a disrupted old primary back so the next run finds a whole cluster (SIGCONT, container unpause or start).</summary>
 public interface IPrimaryRestore
@@ -44,21 +50,26 @@ public sealed class DrillSession(TopologyStore topologies, DrillStore drills, Ti
             var c = await cluster().ConfigureAwait(false);
             var stored = await topologies.GetAsync(topology, ct: ct).ConfigureAwait(false);
             if (c is null || stored is null) break;
-            var writer = new SqlDrillWriter(() => (setup.Routing.WriterOf(c.Topology) is { } w && c.Find(w.Name) is not null ? w : c.Get(c.ExpectedPrimary)).Endpoint,
+            var writer = setup.Writer?.Invoke(c) ?? new SqlDrillWriter(
+                () => (setup.Routing?.WriterOf(c.Topology) is { } w && c.Find(w.Name) is not null ? w : c.Get(c.ExpectedPrimary)).Endpoint,
                 setup.AppConnectionString, setup.Schema);
-            var report = await new FailoverDrill(setup.Operations, setup.Control, writer, setup.Disruption, time, options).RunAsync(c, kind, actor, ct).ConfigureAwait(false);
+            DrillReport report;
+            try { report = await new FailoverDrill(setup.Operations, setup.Control, writer, setup.Disruption, time, options).RunAsync(c, kind, actor, ct).ConfigureAwait(false); }
+            finally { (writer as IDisposable)?.Dispose(); }
             var kept = report.Timeline.Length == 0 && report.NewPrimary is null && report.Acknowledged == 0
                 ? null // refused before anything happened: nothing to keep
                 : await drills.SaveAsync(report, stored.Revision.Number, actor, ct).ConfigureAwait(false);
             results.Add((kept, report));
-            if (report.NewPrimary is null || i == runs - 1) break;
-            if (kind != DrillKind.Switchover && !await BringBackAsync(c.Get(report.OldPrimary), kind, setup, topology, cluster, actor, results, ct).ConfigureAwait(false)) break;
+            if (report.NewPrimary is null) break;
+            var last = i == runs - 1;
+            if (last && !setup.RestoreAfterLastRun) break;
+            if (kind != DrillKind.Switchover && !await BringBackAsync(c.Get(report.OldPrimary), kind, setup, topology, cluster, actor, results, last, ct).ConfigureAwait(false)) break;
         }
         return results;
     }
 
     private static async Task<bool> BringBackAsync(ClusterNode old, DrillKind kind, DrillSetup setup, string topology, Func<Task<ReplicationCluster?>> cluster,
-        Actor actor, List<(StoredDrill?, DrillReport)> results, CancellationToken ct)
+        Actor actor, List<(StoredDrill?, DrillReport)> results, bool last, CancellationToken ct)
     {
         var why = setup.Restore is null ? "no way to bring the old primary back" : await setup.Restore.RestoreAsync(old, kind, ct).ConfigureAwait(false);
         var after = await cluster().ConfigureAwait(false);
@@ -68,7 +79,7 @@ public sealed class DrillSession(TopologyStore topologies, DrillStore drills, Ti
             if (rejoin.Succeeded) return true;
             why = rejoin.Summary;
         }
-        results.Add((null, new DrillReport(topology, kind, false, $"remaining runs not started: {old.Name} cannot rejoin ({why})", old.Name, null, null, 0, 0, 0, 0, [], null)));
+        results.Add((null, new DrillReport(topology, kind, false, $"{(last ? "after the drill" : "remaining runs not started")}: {old.Name} cannot rejoin ({why})", old.Name, null, null, 0, 0, 0, 0, [], null)));
         return false;
     }
 }

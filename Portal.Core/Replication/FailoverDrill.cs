@@ -142,6 +142,10 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
             return Refused(cluster, kind, "the cluster is not healthy before the drill: " + string.Join("; ", view.Drift()));
         try { await writer.PrepareAsync(ct).ConfigureAwait(false); }
         catch (MySqlException e) { return Refused(cluster, kind, $"the drill table cannot be made as the application user: {e.Message}"); }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return Refused(cluster, kind, $"the drill's writes cannot start: {e.Message}");
+        }
 
         var run = Guid.NewGuid().ToString("N");
         var acked = new ConcurrentQueue<(long Id, long Sent, long At)>();
@@ -162,6 +166,10 @@ public sealed class FailoverDrill(ReplicationOperations operations, IReplication
                     var sent = time.GetTimestamp();
                     await writer.WriteAsync(run, id, stopLoad.Token).ConfigureAwait(false);
                     acked.Enqueue((id, sent, time.GetTimestamp()));
+                }
+                catch (OperationCanceledException) when (stopLoad.IsCancellationRequested)
+                {
+                    break; // the write in flight when the load stopped: neither acknowledged nor failed
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !stopLoad.IsCancellationRequested)
                 {

@@ -98,6 +98,17 @@ public class MyCnfRendererTests
         Assert.Contains(lines, l => l.StartsWith("rpl_semi_sync_", StringComparison.Ordinal) && l.Contains("_timeout = 10000", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("semi-sync", "db1")]
+    [InlineData("semi-sync", "db2")]
+    public void Render_MariaDbSemiSync_EveryNodeRecoversFromACrashAsAReplica(string variant, string node) =>
+        // A crashed primary drops its unacknowledged transactions at recovery, so it can rejoin the new primary.
+        Assert.Contains("init_rpl_role = SLAVE", Lines(variant, node));
+
+    [Fact]
+    public void Render_ReplicasGiveUpOnASilentPrimaryAfterFiveSeconds() =>
+        Assert.Contains("slave_net_timeout = 5", Lines("semi-sync", "db2"));
+
     [Fact]
     public void Render_SemiSyncOff_HasNoSemiSyncSettings() =>
         Assert.DoesNotContain("semi_sync", MyCnfRenderer.Render(Topologies.Seed, "db1"));

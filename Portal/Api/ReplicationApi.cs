@@ -8,7 +8,8 @@ namespace HaPortal.Api;
 
 /// <summary>
 /// Replication of a stored topology over HTTP: status with drift, switchover pre-checks, switchover, failover, rejoin.
-/// Endpoints and credentials come from settings until the deploy provides them (see <see cref="ConfiguredReplication"/>).
+/// Endpoints and credentials come from the deployed containers, or from settings for a stack the portal did not deploy
+/// (see <see cref="DeployedReplication"/>).
 /// A refused or failed operation answers 409 with the full result (checks, timeline, reasons).
 /// </summary>
 public static class ReplicationApi
@@ -79,10 +80,10 @@ public static class ReplicationApi
 
     internal sealed record DrillOutcome(bool TopologyExists, IReadOnlyList<(string Field, string Message)> Problems, IReadOnlyList<DrillReport> Reports);
 
-    /// <summary>Resolves a drill from settings and runs it; shared by the API and the replication page.</summary>
+    /// <summary>Resolves a drill (deployed stack or settings) and runs it; shared by the API and the replication page.</summary>
     internal static async Task<DrillOutcome> RunDrillsAsync(IServiceProvider services, string name, DrillKind kind, int runs, Actor actor, CancellationToken ct)
     {
-        var configured = services.GetRequiredService<ConfiguredReplication>();
+        var configured = services.GetRequiredService<DeployedReplication>();
         var (setup, target, problems) = await configured.ResolveDrillAsync(name, kind, ct);
         if (!target.TopologyExists || setup is null) return new(target.TopologyExists, problems, []);
         var spec = (await services.GetRequiredService<TopologyStore>().GetAsync(name, ct: ct))!.Spec;

@@ -9,8 +9,9 @@ using HaPortal.Core.Security;
 namespace HaPortal.Cli;
 
 /// <summary>
-/// status, switchover, failover, rejoin: replication of a stored topology's database tier. Until the deploy provides
-/// endpoints, each node is given as --node NAME=HOST:PORT; credentials come from environment variables named by options.
+/// status, switchover, failover, rejoin, drill: replication of a stored topology's database tier. A topology deployed by the
+/// portal is found on the engine; for any other, each node is given as --node NAME=HOST:PORT and credentials come from
+/// environment variables named by options.
 /// Exit codes: 0 done, 1 refused or failed (reasons on stderr, or in the JSON), 2 invalid input.
 /// </summary>
 public static class ReplicationCommands
@@ -51,16 +52,26 @@ public static class ReplicationCommands
     private sealed record Context(ReplicationCluster Cluster, ReplicationOperations Operations, bool Json) : IAsyncDisposable
     {
         public required IReplicationControl Control { get; init; }
-        public required NoRouterSwitch Routing { get; init; }
+        public NoRouterSwitch? Routing { get; init; }
+
+        /// <summary>Set when the topology is deployed on the engine: the drill setup its containers give.</summary>
+        public DrillSetup? Deployed { get; init; }
+
+        /// <summary>The cluster as it is now (deployed: addresses change when a container restarts).</summary>
+        public Func<Task<ReplicationCluster?>>? Refresh { get; init; }
         public required IReadOnlyDictionary<string, string> PidFiles { get; init; }
         public required IReadOnlyDictionary<string, DbEndpoint> Endpoints { get; init; }
         public required ServiceProvider Services { get; init; }
         public ValueTask DisposeAsync() => Services.DisposeAsync();
     }
 
-    /// <summary>Resolves topology, endpoints and credentials, reporting every problem at once; null when there were any.</summary>
+    /// <summary>
+    /// Resolves topology, endpoints and credentials, reporting every problem at once; null when there were any. Without
+    /// --node, a topology deployed on the engine is operated through its containers (endpoints, logins, fencing, routing).
+    /// </summary>
     private static async Task<Context?> OpenAsync(ParseResult parse, Common c, ConsoleIo io, CancellationToken ct)
     {
+        if ((parse.GetValue(c.Nodes) ?? []).Length == 0 && await OpenDeployedAsync(parse, c, io, ct) is { Handled: true } deployed) return deployed.Context;
         var problems = new List<string>();
         var (endpoints, endpointProblems) = EndpointSpec.Parse(parse.GetValue(c.Nodes) ?? []);
         problems.AddRange(endpointProblems);
@@ -102,6 +113,36 @@ public static class ReplicationCommands
         {
             Services = services, Control = control, Routing = routing, PidFiles = pidFiles, Endpoints = endpoints,
         };
+    }
+
+    /// <summary>
+    /// The deployed topology's context; null with Handled when it is deployed but cannot be operated (every problem
+    /// printed); not Handled when the engine has none of its databases (the --node path takes over).
+    /// </summary>
+    private static async Task<(bool Handled, Context? Context)> OpenDeployedAsync(ParseResult parse, Common c, ConsoleIo io, CancellationToken ct)
+    {
+        var services = await CommandServices.OpenAsync(ct);
+        var docker = new DockerReplication(services.GetRequiredService<Core.Docker.IContainerEngine>(), services.GetRequiredService<Core.Deploy.DeploySettings>(),
+            services.GetRequiredService<TopologyStore>(), services.GetRequiredService<AuditLog>(), services.GetRequiredService<TimeProvider>());
+        var name = parse.GetValue(c.Name)!;
+        var resolved = await docker.ResolveAsync(name, ct);
+        if (resolved is not { } d)
+        {
+            await services.DisposeAsync();
+            return (false, null);
+        }
+        if (d.Target.Cluster is null || d.Target.Operations is null || d.Target.Control is null)
+        {
+            foreach (var (field, message) in d.Target.Problems) io.Error.WriteLine($"{field}: {message}");
+            await services.DisposeAsync();
+            return (true, null);
+        }
+        return (true, new Context(d.Target.Cluster, d.Target.Operations, parse.GetValue(c.AsJson))
+        {
+            Services = services, Control = d.Target.Control, Deployed = d.Drill, PidFiles = new Dictionary<string, string>(),
+            Endpoints = d.Target.Cluster.Nodes.ToDictionary(n => n.Name, n => n.Endpoint),
+            Refresh = async () => (await docker.ResolveAsync(name, ct))?.Target.Cluster,
+        });
     }
 
     private static Command Status(ConsoleIo io)
@@ -201,7 +242,8 @@ public static class ReplicationCommands
     private static Command Drill(ConsoleIo io)
     {
         var command = new Command("drill", "Failover drill: a bounded write load with every acknowledged write recorded, the primary switched over, killed or paused; " +
-            "prints the timeline and acknowledged writes lost. Kill and pause need --pid-file for every node (local processes).");
+            "prints the timeline and acknowledged writes lost. A stack deployed by the portal needs no --node: comments are posted through its load balancer " +
+            "and its containers killed or paused; for local processes, kill and pause need --pid-file for every node.");
         var c = Options(command);
         var kind = new Option<string>("--kind") { Description = "switchover | kill | pause", DefaultValueFactory = _ => "kill" };
         var runs = new Option<int>("--runs") { Description = "How many drills, one after the other (1–20)", DefaultValueFactory = _ => 1 };
@@ -217,10 +259,14 @@ public static class ReplicationCommands
             if (n is < 1 or > 20) problems.Add($"--runs {n}: use 1–20.");
             var user = Environment.GetEnvironmentVariable(parse.GetValue(appUser)!);
             var password = Environment.GetEnvironmentVariable(parse.GetValue(appPassword)!);
-            if (string.IsNullOrEmpty(user)) problems.Add($"environment variable {parse.GetValue(appUser)} is not set.");
-            if (string.IsNullOrEmpty(password)) problems.Add($"environment variable {parse.GetValue(appPassword)} is not set.");
             await using var ctx = await OpenAsync(parse, c, io, ct);
-            if (ctx is not null && k != DrillKind.Switchover)
+            // A deployed stack is written to through its load balancer and disrupted through the engine.
+            if (ctx?.Deployed is null)
+            {
+                if (string.IsNullOrEmpty(user)) problems.Add($"environment variable {parse.GetValue(appUser)} is not set.");
+                if (string.IsNullOrEmpty(password)) problems.Add($"environment variable {parse.GetValue(appPassword)} is not set.");
+            }
+            if (ctx is { Deployed: null } && k != DrillKind.Switchover)
                 foreach (var node in ctx.Cluster.Nodes.Where(x => !ctx.PidFiles.ContainsKey(x.Name)))
                     problems.Add($"--pid-file: a {k.ToString().ToLowerInvariant()} drill needs the pid file of {node.Name}.");
             foreach (var p in problems) io.Error.WriteLine(p);
@@ -228,7 +274,7 @@ public static class ReplicationCommands
 
             var store = ctx.Services.GetRequiredService<TopologyStore>();
             var spec = (await store.GetAsync(ctx.Cluster.Topology, ct: ct))!.Spec;
-            var setup = new DrillSetup(ctx.Operations, ctx.Control, ctx.Routing,
+            var setup = ctx.Deployed ?? new DrillSetup(ctx.Operations, ctx.Control, ctx.Routing,
                 e => new MySqlConnector.MySqlConnectionStringBuilder
                 {
                     Server = e.Host, Port = (uint)e.Port, UserID = user, Password = password, ConnectionTimeout = 2, Pooling = false,
@@ -237,6 +283,7 @@ public static class ReplicationCommands
                 ctx.PidFiles.Count > 0 ? new LocalProcessRestore(ctx.PidFiles) : null);
             async Task<ReplicationCluster?> Current()
             {
+                if (ctx.Refresh is not null) return await ctx.Refresh();
                 var stored = await store.GetAsync(ctx.Cluster.Topology, ct: ct);
                 return stored is null ? null : ReplicationCluster.From(stored.Spec, ctx.Endpoints).Cluster;
             }

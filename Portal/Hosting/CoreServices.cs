@@ -1,4 +1,6 @@
 using HaPortal.Core.Audit;
+using HaPortal.Core.Deploy;
+using HaPortal.Core.Docker;
 using HaPortal.Core.Haproxy;
 using HaPortal.Core.Persistence;
 using HaPortal.Core.ProxySql;
@@ -30,7 +32,13 @@ public static class CoreServices
         services.TryAddSingleton<NoRouterSwitch>();
         services.TryAddSingleton<IRoutingSwitch>(sp => sp.GetRequiredService<NoRouterSwitch>());
         services.TryAddSingleton<ConfiguredReplication>();
-        services.TryAddSingleton<IReplicationResolver>(sp => sp.GetRequiredService<ConfiguredReplication>());
+        // A topology deployed to the engine is operated through its containers; otherwise through the configured endpoints.
+        services.TryAddSingleton(sp => new DeployedReplication(sp.GetRequiredService<ConfiguredReplication>(),
+            sp.GetService<IContainerEngine>() is { } engine
+                ? new DockerReplication(engine, sp.GetService<DeploySettings>() ?? new DeploySettings(), sp.GetRequiredService<TopologyStore>(),
+                    sp.GetRequiredService<AuditLog>(), sp.GetRequiredService<TimeProvider>())
+                : null));
+        services.TryAddSingleton<IReplicationResolver>(sp => sp.GetRequiredService<DeployedReplication>());
         services.TryAddSingleton<MonitorDecisionLog>();
         services.TryAddSingleton<DrillStore>();
         services.TryAddSingleton<DrillSession>();
