@@ -30,6 +30,16 @@ public static class ComposeExport
     private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    /// <summary>
+    /// Why this topology cannot be exported, field first: what the Docker deploy refuses, and a SQL router, which
+    /// <c>apply</c> deploys but a compose project does not yet (its proxysql.cnf and keepalived.conf hold passwords
+    /// that would sit in plain files beside the yml).
+    /// </summary>
+    public static ImmutableArray<string> Unsupported(TopologySpec spec) =>
+        RouterStack.HasRouter(spec)
+            ? DesiredStackBuilder.Unsupported(spec).Add("sqlRouter: export --compose does not write the ProxySQL tier yet; deploy it with apply, or remove sqlRouter to export.")
+            : DesiredStackBuilder.Unsupported(spec);
+
     /// <summary>The files of the project: <c>docker-compose.yml</c>, <c>.env</c> and <c>config/&lt;node&gt;/…</c>.</summary>
     public static ImmutableArray<ComposeFile> Build(DesiredStack stack, StackSecrets secrets)
     {

@@ -239,7 +239,9 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 await engine.PullImageAsync(step.Name, report, ct).ConfigureAwait(false);
                 break;
             case (PlanAction.Create, PlanObject.Network):
-                await engine.EnsureNetworkAsync(step.Name, DesiredStackBuilder.NetworkLabels(Need(desired).Topology), ct).ConfigureAwait(false);
+                var owner = Need(desired);
+                await engine.EnsureNetworkAsync(step.Name, DesiredStackBuilder.NetworkLabels(owner.Topology),
+                    step.Name == owner.SqlNetwork ? owner.SqlSubnet : null, ct).ConfigureAwait(false);
                 break;
             case (PlanAction.Create, PlanObject.Volume):
                 await engine.EnsureVolumeAsync(step.Name, DesiredStackBuilder.VolumeLabels(Need(desired).Topology, step.Node!), ct).ConfigureAwait(false);

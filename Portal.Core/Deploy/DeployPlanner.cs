@@ -56,6 +56,9 @@ public static class DeployPlanner
     /// <param name="imageIds">Image name → id on the engine, for every image the desired stack uses; missing or null: absent.</param>
     public static DeployPlan Plan(DesiredStack desired, ObservedStack observed, IReadOnlyDictionary<string, string?> imageIds)
     {
+        // Images that are absent become pull steps below; what the router tier cannot run over is a problem.
+        var problems = RouterStack.PlanProblems(desired, observed);
+
         var steps = ImmutableArray.CreateBuilder<PlanStep>();
         // An absent image is pulled first; when it cannot be, the apply stops there, before anything is created.
         foreach (var image in desired.Images.Where(image => imageIds.GetValueOrDefault(image) is null))
@@ -86,6 +89,8 @@ public static class DeployPlanner
                 steps.Add(membership);
         }
 
+        FollowRecreatedRouters(desired, steps);
+
         // Leftovers go after everything new is in place, the load balancer first so no traffic reaches a node being removed.
         foreach (var extra in observed.Containers.Where(c => !claimed.Contains(c.Id)))
         {
@@ -97,7 +102,7 @@ public static class DeployPlanner
             steps.Add(new PlanStep(PlanAction.Remove, PlanObject.Network, extra.Name, null, DeployTier.Network, RemoveNetworksGroup, "not in the topology", extra.Id));
         // Volumes of removed database nodes are kept: data goes only on an explicit destroy --volumes.
 
-        return new DeployPlan(desired.Topology, [.. steps.OrderBy(s => s.Group)], []);
+        return new DeployPlan(desired.Topology, [.. steps.OrderBy(s => s.Group)], problems);
     }
 
     /// <summary>Removes everything the topology owns: load balancer first, then web nodes, router, databases, network; volumes when asked.</summary>
@@ -142,6 +147,28 @@ public static class DeployPlanner
         return new PlanStep(PlanAction.Connect, PlanObject.Container, want.Definition.Name, want.Node, want.Tier, (int)want.Tier, reason, have.Id);
     }
 
+    /// <summary>
+    /// keepalived lives in its router node's network namespace, which goes with that container: when a router node is
+    /// (re)created, its keepalived is recreated after it, even if nothing of its own changed.
+    /// </summary>
+    private static void FollowRecreatedRouters(DesiredStack desired, ImmutableArray<PlanStep>.Builder steps)
+    {
+        foreach (var vip in desired.Containers.Where(c => c.Tier == DeployTier.RouterVip))
+        {
+            var host = vip.Definition.NetworkMode?["container:".Length..];
+            var hostStep = steps.FirstOrDefault(s => s.Object == PlanObject.Container && s.Name == host && s.Action is PlanAction.Create or PlanAction.Recreate);
+            var own = -1;
+            for (var i = 0; i < steps.Count; i++)
+                if (steps[i].Object == PlanObject.Container && steps[i].Name == vip.Definition.Name) own = i;
+            if (hostStep is null || (own >= 0 && steps[own].Action is PlanAction.Create or PlanAction.Recreate)) continue;
+            var reason = $"its router container {host} is {(hostStep.Action == PlanAction.Create ? "created" : "recreated")}";
+            // A container with no step of its own exists and matches: it is replaced by name (the engine takes names as ids).
+            var observedId = own >= 0 ? steps[own].ObservedId : vip.Definition.Name;
+            if (own >= 0) steps.RemoveAt(own);
+            steps.Add(new PlanStep(PlanAction.Recreate, PlanObject.Container, vip.Definition.Name, vip.Node, vip.Tier, (int)vip.Tier, reason, observedId));
+        }
+    }
+
     private static List<string> Differences(DesiredContainer want, EngineContainer have, string? imageId)
     {
         var reasons = new List<string>();
@@ -154,8 +181,8 @@ public static class DeployPlanner
             reasons.Add(ConfigChanged);
         if (have.Label(EngineLabels.SettingsHash) != want.SettingsHash)
             reasons.Add("settings changed");
-        if (have.Label(EngineLabels.Role) != DesiredStackBuilder.RoleLabel(want.Role))
-            reasons.Add($"role changed: {have.Role} → {DesiredStackBuilder.RoleLabel(want.Role)}");
+        if (have.Label(EngineLabels.Role) != want.RoleLabel)
+            reasons.Add($"role changed: {have.Role} → {want.RoleLabel}");
         if (!have.IsRunning && reasons.Count == 0)
             reasons.Add($"container is {have.State}");
         return reasons;

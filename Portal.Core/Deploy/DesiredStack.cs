@@ -7,8 +7,12 @@ using HaPortal.Core.Topology;
 
 namespace HaPortal.Core.Deploy;
 
-/// <summary>Dependency order of a deploy; within a tier, steps run in parallel. Images are pulled before anything is created.</summary>
-public enum DeployTier { Images = -1, Network = 0, Primary = 1, Replicas = 2, Router = 3, Web = 4, LoadBalancer = 5 }
+/// <summary>
+/// Dependency order of a deploy; within a tier, steps run in parallel. Images are pulled before anything is created.
+/// <see cref="RouterVip"/>: keepalived beside each ProxySQL node, after the nodes whose network namespace it joins and
+/// before the web nodes that connect to the virtual IP.
+/// </summary>
+public enum DeployTier { Images = -1, Network = 0, Primary = 1, Replicas = 2, Router = 3, RouterVip = 4, Web = 5, LoadBalancer = 6 }
 
 /// <summary>
 /// One container the topology asks for, fully resolved: definition, files and the hashes the planner compares.
@@ -23,7 +27,11 @@ public sealed record DesiredContainer(
     ImmutableArray<ContainerFile> Files,
     string ConfigHash,
     string SettingsHash,
-    ImmutableArray<string>? SqlAliases = null);
+    ImmutableArray<string>? SqlAliases = null)
+{
+    /// <summary>The haportal.role label: the role's, except for keepalived beside a router node.</summary>
+    public string RoleLabel => Definition.Labels[EngineLabels.Role];
+}
 
 public sealed record DesiredVolume(string Name, string Node);
 
@@ -37,6 +45,12 @@ public sealed record DesiredStack(
 {
     public string Topology => Spec.Name;
     public ImmutableArray<string> Networks => [Network, SqlNetwork];
+
+    /// <summary>The sql network's address pool when a router virtual IP lives on it; null lets the engine choose.</summary>
+    public NetworkSubnet? SqlSubnet { get; init; }
+
+    /// <summary>The portal's login on the ProxySQL admin interfaces; null without a router.</summary>
+    public RouterAdminLogin? RouterAdmin { get; init; }
     public ImmutableArray<string> Images => [.. Containers.Select(c => c.Definition.Image).Distinct()];
 }
 
@@ -96,15 +110,13 @@ public static class DesiredStackBuilder
         "load-balancer" => DeployTier.LoadBalancer,
         "web" => DeployTier.Web,
         "router" => DeployTier.Router,
+        RouterStack.KeepalivedRoleLabel => DeployTier.RouterVip,
         "primary" => DeployTier.Primary,
         "replica" => DeployTier.Replicas,
         _ => DeployTier.Network,
     };
 
-    /// <summary>
-    /// Builds the desired containers. A router tier is not deployed yet: with one, the web nodes would
-    /// still be given the primary, so such a topology is refused by <see cref="Unsupported"/> first.
-    /// </summary>
+    /// <summary>Builds the desired containers; <see cref="Unsupported"/> must be empty for the topology.</summary>
     public static DesiredStack Build(TopologySpec spec, DeploySettings settings, StackSecrets secrets)
     {
         var network = NetworkName(spec.Name);
@@ -125,7 +137,7 @@ public static class DesiredStackBuilder
         {
             var volume = VolumeName(spec.Name, node.Name);
             volumes.Add(new DesiredVolume(volume, node.Name));
-            containers.Add(Container(spec, settings, node.Name, role, settings.DatabaseImage, network,
+            containers.Add(Container(spec, node.Name, role, settings.DatabaseImage, network,
                 env: ImmutableSortedDictionary<string, string>.Empty,
                 dbSecretEnv,
                 files: [new ContainerFile(MyCnfPath, Rendering.MyCnfRenderer.Render(spec, node.Name))],
@@ -133,18 +145,26 @@ public static class DesiredStackBuilder
                 volumes: [new VolumeMount(volume, "/var/lib/mysql")]) with { SqlAliases = DatabaseAliases(db, node.Name) });
         }
 
+        containers.AddRange(RouterStack.Containers(spec, settings, secrets, network, c => Container(spec, c,
+            ImmutableSortedDictionary<string, string>.Empty, ImmutableSortedDictionary<string, string>.Empty, ports: [], volumes: [])));
+
+        var routerHost = RouterStack.ClientHost(spec);
         foreach (var web in spec.Web.Nodes)
         {
             // The web node's own settings (Portal/WebNode/README.md), as environment variables.
             var env = ImmutableSortedDictionary<string, string>.Empty
                 .Add("Node__Name", web.Name)
                 .Add("Blog__ReadYourWritesSeconds", spec.Web.ReadYourWritesSeconds.ToString(CultureInfo.InvariantCulture));
-            // Writes to whichever node holds the writer alias, reads spread over the replicas: the aliases move, the
-            // connection strings (and so the web containers) stay.
-            var secretEnv = ImmutableSortedDictionary<string, string>.Empty
-                .Add("ConnectionStrings__App", AppConnectionString(db, WriterAlias, secrets))
-                .Add("ConnectionStrings__AppRead", AppConnectionString(db, ReaderAlias, secrets));
-            containers.Add(Container(spec, settings, web.Name, NodeRole.Web, settings.WebImage, network, env, secretEnv,
+            // Without a router: writes to whichever node holds the writer alias, reads spread over the replicas; the aliases
+            // move, the connection strings (and so the web containers) stay. With one: everything to ProxySQL, which
+            // splits reads from writes by its query rules and follows the primary by read_only.
+            var secretEnv = routerHost is null
+                ? ImmutableSortedDictionary<string, string>.Empty
+                    .Add("ConnectionStrings__App", AppConnectionString(db, WriterAlias, Rendering.StackPorts.Database, secrets))
+                    .Add("ConnectionStrings__AppRead", AppConnectionString(db, ReaderAlias, Rendering.StackPorts.Database, secrets))
+                : ImmutableSortedDictionary<string, string>.Empty
+                    .Add("ConnectionStrings__App", AppConnectionString(db, routerHost, Rendering.StackPorts.ProxySqlMysql, secrets));
+            containers.Add(Container(spec, web.Name, NodeRole.Web, settings.WebImage, network, env, secretEnv,
                 files: [], ports: [], volumes: []) with { SqlAliases = [] });
         }
 
@@ -152,23 +172,26 @@ public static class DesiredStackBuilder
         // haproxy.cfg binds the published port numbers inside the container too, so each maps to itself.
         var ports = ImmutableArray.Create(new PublishedPort(lb.PublishPort, settings.PublishAddress, lb.PublishPort));
         if (lb.Stats.Enabled) ports = ports.Add(new PublishedPort(lb.Stats.PublishPort, "127.0.0.1", lb.Stats.PublishPort));
-        containers.Add(Container(spec, settings, LoadBalancerNode, NodeRole.LoadBalancer, settings.LoadBalancerImage, network,
+        containers.Add(Container(spec, LoadBalancerNode, NodeRole.LoadBalancer, settings.LoadBalancerImage, network,
             ImmutableSortedDictionary<string, string>.Empty, ImmutableSortedDictionary<string, string>.Empty,
             files: [new ContainerFile(HaproxyCfgPath, Rendering.HaproxyRenderer.Render(spec))],
             ports, volumes: []));
 
-        return new DesiredStack(spec, network, sqlNetwork, volumes.ToImmutable(), containers.ToImmutable());
+        return new DesiredStack(spec, network, sqlNetwork, volumes.ToImmutable(), containers.ToImmutable())
+        {
+            SqlSubnet = RouterStack.SqlSubnet(spec),
+            RouterAdmin = RouterStack.HasRouter(spec) ? RouterStack.AdminLogin(secrets) : null,
+        };
     }
 
-    private static string AppConnectionString(DatabaseSpec db, string host, StackSecrets secrets) =>
-        $"Server={host};Port=3306;Database={db.AppSchema};User ID={db.AppUser};Password={secrets.AppPassword}";
+    private static string AppConnectionString(DatabaseSpec db, string host, int port, StackSecrets secrets) =>
+        $"Server={host};Port={port};Database={db.AppSchema};User ID={db.AppUser};Password={secrets.AppPassword}";
 
     /// <summary>Why this topology cannot be deployed by this version, one line per reason; empty when it can.</summary>
     public static ImmutableArray<string> Unsupported(TopologySpec spec)
     {
         var problems = ImmutableArray.CreateBuilder<string>();
-        if (spec.SqlRouter is { Nodes.Length: > 0 })
-            problems.Add("sqlRouter: deploying a ProxySQL tier is not implemented yet; remove sqlRouter to deploy web nodes against the primary.");
+        problems.AddRange(RouterStack.Unsupported(spec));
         if (spec.Database.Flavor != DatabaseFlavor.MariaDb)
             problems.Add($"database.flavor: only mariadb is deployed so far, not {spec.Database.Flavor}.");
         if (spec.Database.Primary is null)
@@ -184,11 +207,27 @@ public static class DesiredStackBuilder
         new Dictionary<string, string> { [EngineLabels.Topology] = topology, [EngineLabels.Role] = "data", [EngineLabels.Node] = node };
 
     private static DesiredContainer Container(
-        TopologySpec spec, DeploySettings settings, string node, NodeRole role, string image, string network,
+        TopologySpec spec, string node, NodeRole role, string image, string network,
         ImmutableSortedDictionary<string, string> env, ImmutableSortedDictionary<string, string> secretEnv,
         ImmutableArray<ContainerFile> files, ImmutableArray<PublishedPort> ports, ImmutableArray<VolumeMount> volumes)
     {
-        _ = settings;
+        var tier = role switch
+        {
+            NodeRole.Primary => DeployTier.Primary,
+            NodeRole.Replica => DeployTier.Replicas,
+            NodeRole.Router => DeployTier.Router,
+            NodeRole.Web => DeployTier.Web,
+            _ => DeployTier.LoadBalancer,
+        };
+        return Container(spec, new ContainerSpec(node, role, tier, image, network, files), env, secretEnv, ports, volumes);
+    }
+
+    private static DesiredContainer Container(
+        TopologySpec spec, ContainerSpec c,
+        ImmutableSortedDictionary<string, string> env, ImmutableSortedDictionary<string, string> secretEnv,
+        ImmutableArray<PublishedPort> ports, ImmutableArray<VolumeMount> volumes)
+    {
+        var (node, role, image, network, files) = (c.Node, c.Role, c.Image, c.Network, c.Files);
         var configHash = Hash(files.OrderBy(f => f.Path, StringComparer.Ordinal).Select(f => $"{f.Path}\0{f.Mode}\0{f.Content}"));
         var settingsHash = Hash(
             [
@@ -199,6 +238,10 @@ public static class DesiredStackBuilder
                 .. secretEnv.Select(kv => $"secret {kv.Key}={Hash([kv.Value])}"),
                 .. ports.Select(p => $"port {p.ContainerPort} {p.HostAddress}:{p.HostPort}"),
                 .. volumes.Select(v => $"volume {v.Volume}:{v.ContainerPath}"),
+                // Only when set, so the hashes of containers without them stay what they were.
+                .. c.Command is { } command ? [$"command {string.Join('\0', command)}"] : Array.Empty<string>(),
+                .. c.NetworkMode is { } mode ? [$"network-mode {mode}"] : Array.Empty<string>(),
+                .. c.CapAdd.IsDefaultOrEmpty ? Array.Empty<string>() : [$"cap-add {string.Join(',', c.CapAdd)}"],
             ]);
         var definition = new ContainerDefinition
         {
@@ -209,7 +252,7 @@ public static class DesiredStackBuilder
             NetworkAliases = [node],
             Labels = ImmutableDictionary<string, string>.Empty
                 .Add(EngineLabels.Topology, spec.Name)
-                .Add(EngineLabels.Role, RoleLabel(role))
+                .Add(EngineLabels.Role, c.RoleLabel ?? RoleLabel(role))
                 .Add(EngineLabels.Node, node)
                 .Add(EngineLabels.Image, image)
                 .Add(EngineLabels.ConfigHash, configHash)
@@ -218,16 +261,11 @@ public static class DesiredStackBuilder
             SecretEnvironment = secretEnv,
             Ports = ports,
             Volumes = volumes,
+            Command = c.Command,
+            NetworkMode = c.NetworkMode,
+            CapAdd = c.CapAdd.IsDefault ? [] : c.CapAdd,
         };
-        var tier = role switch
-        {
-            NodeRole.Primary => DeployTier.Primary,
-            NodeRole.Replica => DeployTier.Replicas,
-            NodeRole.Router => DeployTier.Router,
-            NodeRole.Web => DeployTier.Web,
-            _ => DeployTier.LoadBalancer,
-        };
-        return new DesiredContainer(node, role, tier, definition, files, configHash, settingsHash);
+        return new DesiredContainer(node, role, c.Tier, definition, files, configHash, settingsHash);
     }
 
     private static string Hash(IEnumerable<string> parts) =>

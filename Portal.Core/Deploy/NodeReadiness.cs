@@ -16,7 +16,7 @@ namespace HaPortal.Core.Deploy;
 /// deploy's container name. On a Swarm it finds the primary's task container, and answers null when that task runs on
 /// another node (exec reaches only this engine's containers): the position check is then skipped.
 /// </summary>
-internal sealed class NodeReadiness(
+internal sealed partial class NodeReadiness(
     IContainerEngine engine, DeploySettings settings, TimeProvider time,
     DesiredStack stack, DesiredContainer node, string containerId, Action<string> report,
     Func<CancellationToken, Task<bool>>? beforeReplication = null, Func<CancellationToken, Task<string?>>? primaryContainer = null)
@@ -44,6 +44,12 @@ internal sealed class NodeReadiness(
                     var (status, body) = await HttpGetAsync(Rendering.StackPorts.WebNode, "/health", t, untilOk: true).ConfigureAwait(false);
                     return (status == 200, Describe(status, body));
                 }, ct).ConfigureAwait(false);
+                break;
+            case NodeRole.Router when node.Tier == DeployTier.RouterVip:
+                await WaitForVirtualIpAsync(ct).ConfigureAwait(false);
+                break;
+            case NodeRole.Router:
+                await WaitForRouterAsync(ct).ConfigureAwait(false);
                 break;
             case NodeRole.LoadBalancer:
                 await WaitForLoadBalancerAsync(ct).ConfigureAwait(false);

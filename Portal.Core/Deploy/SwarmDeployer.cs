@@ -15,9 +15,18 @@ public sealed class SwarmDeployer(
     IContainerEngine engine, ISwarmEngine swarm, DeploySettings settings, TimeProvider time,
     ILogger<SwarmDeployer>? logger = null, SecretsStore? secrets = null)
 {
+    /// <summary>
+    /// What a Swarm deploy cannot do: the router tier's keepalived shares each ProxySQL container's network namespace,
+    /// which Swarm services cannot (docs/decisions/0011-router-tier-keepalived-beside-proxysql.md).
+    /// </summary>
+    public static ImmutableArray<string> Unsupported(TopologySpec spec) =>
+        RouterStack.HasRouter(spec)
+            ? DesiredStackBuilder.Unsupported(spec).Add("sqlRouter: the Swarm target does not deploy the ProxySQL tier yet; deploy it with deploy.target docker, or remove sqlRouter.")
+            : DesiredStackBuilder.Unsupported(spec);
+
     public async Task<PreparedDeploy> PlanAsync(TopologySpec spec, CancellationToken ct)
     {
-        var unsupported = DesiredStackBuilder.Unsupported(spec);
+        var unsupported = Unsupported(spec);
         if (!unsupported.IsEmpty) return new PreparedDeploy(new DeployPlan(spec.Name, [], unsupported, DeployTarget.Swarm), null);
         if (await swarm.LocalNodeIdAsync(ct).ConfigureAwait(false) is null)
             return new PreparedDeploy(new DeployPlan(spec.Name, [], [NotInASwarm()], DeployTarget.Swarm), null);

@@ -55,7 +55,8 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
         return new ObservedStack(
             topology,
             [.. observed.OrderBy(c => c.Name, StringComparer.Ordinal)],
-            [.. networks.Select(n => new EngineNetwork(n.ID, n.Name, topology)).OrderBy(n => n.Name, StringComparer.Ordinal)],
+            [.. networks.Select(n => new EngineNetwork(n.ID, n.Name, topology, n.IPAM?.Config?.Select(c => c.Subnet).FirstOrDefault(sn => !string.IsNullOrEmpty(sn) && !sn.Contains(':'))))
+                .OrderBy(n => n.Name, StringComparer.Ordinal)],
             [.. (volumes.Volumes ?? []).Select(v => new EngineVolume(v.Name, topology, LabelOf(v.Labels, EngineLabels.Node)))
                 .OrderBy(v => v.Name, StringComparer.Ordinal)]);
     });
@@ -135,7 +136,11 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
         }
     }
 
-    public Task<string> EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) => Guard($"create network '{name}'", async () =>
+    public Task<string> EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct) =>
+        EnsureNetworkAsync(name, labels, null, ct);
+
+    public Task<string> EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, NetworkSubnet? subnet, CancellationToken ct) =>
+        Guard($"create network '{name}'{(subnet is null ? "" : $" with subnet {subnet.Subnet}")}", async () =>
     {
         var existing = await _client.Networks.ListNetworksAsync(new NetworksListParameters
         {
@@ -153,6 +158,11 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
             Name = name,
             Driver = "bridge",
             Labels = labels.ToDictionary(),
+            IPAM = subnet is null ? null : new IPAM
+            {
+                Driver = "default",
+                Config = [new IPAMConfig { Subnet = subnet.Subnet, IPRange = subnet.IpRange, Gateway = subnet.Gateway }],
+            },
         }, ct).ConfigureAwait(false);
         return created.ID;
     });
@@ -167,10 +177,12 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
     public Task<string> CreateContainerAsync(ContainerDefinition d, CancellationToken ct) =>
         Guard($"create container '{d.Name}' from image '{d.Image}'", async () =>
         {
+            // A shared network namespace brings its own hostname, addresses and ports; the engine refuses them here.
+            var shared = d.NetworkMode is not null;
             var parameters = new CreateContainerParameters
             {
                 Name = d.Name,
-                Hostname = d.Hostname,
+                Hostname = shared ? null : d.Hostname,
                 Image = d.Image,
                 Labels = d.Labels.ToDictionary(),
                 Env = [.. d.Environment.Concat(d.SecretEnvironment).Select(kv => $"{kv.Key}={kv.Value}")],
@@ -184,8 +196,9 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
                     Mounts = [.. d.Volumes.Select(v => new Mount { Type = "volume", Source = v.Volume, Target = v.ContainerPath })],
                     CapAdd = d.CapAdd.IsEmpty ? null : [.. d.CapAdd],
                     RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
+                    NetworkMode = d.NetworkMode,
                 },
-                NetworkingConfig = new NetworkingConfig
+                NetworkingConfig = shared ? null : new NetworkingConfig
                 {
                     EndpointsConfig = new Dictionary<string, EndpointSettings>
                     {

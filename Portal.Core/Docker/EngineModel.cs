@@ -41,7 +41,14 @@ public sealed record EngineContainer(
     public ImmutableDictionary<string, ImmutableArray<string>> NetworkAliases => Networks ?? ImmutableDictionary<string, ImmutableArray<string>>.Empty;
 }
 
-public sealed record EngineNetwork(string Id, string Name, string Topology);
+/// <summary>A labelled network; <see cref="Subnet"/> is the first IPv4 subnet of its address pool, null when the engine chose one.</summary>
+public sealed record EngineNetwork(string Id, string Name, string Topology, string? Subnet = null);
+
+/// <summary>
+/// An address pool chosen by the portal: <see cref="IpRange"/> is where the engine hands out container addresses, so a
+/// virtual IP elsewhere in <see cref="Subnet"/> is never given to a container. <see cref="Gateway"/> is pinned for the same reason.
+/// </summary>
+public sealed record NetworkSubnet(string Subnet, string IpRange, string Gateway);
 
 public sealed record EngineVolume(string Name, string Topology, string? Node);
 
@@ -80,6 +87,13 @@ public sealed record ContainerDefinition
 
     /// <summary>Null keeps the image's command.</summary>
     public ImmutableArray<string>? Command { get; init; }
+
+    /// <summary>
+    /// <c>container:&lt;name&gt;</c> to share another container's network namespace (keepalived beside its ProxySQL node).
+    /// When set, <see cref="Network"/>, <see cref="NetworkAliases"/>, <see cref="Hostname"/> and <see cref="Ports"/> are not used:
+    /// the engine refuses them with a shared namespace.
+    /// </summary>
+    public string? NetworkMode { get; init; }
 }
 
 public sealed record ExecResult(long ExitCode, string Stdout, string Stderr)

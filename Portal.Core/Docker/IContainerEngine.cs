@@ -34,6 +34,15 @@ public interface IContainerEngine
     /// <summary>Creates a bridge network with these labels unless one of that name exists; returns its id.</summary>
     Task<string> EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
 
+    /// <summary>
+    /// As <see cref="EnsureNetworkAsync(string, IReadOnlyDictionary{string, string}, CancellationToken)"/>, with the address
+    /// pool the portal chose (a network that already exists keeps the pool it has; the planner compares them).
+    /// </summary>
+    Task<string> EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, NetworkSubnet? subnet, CancellationToken ct) =>
+        subnet is null
+            ? EnsureNetworkAsync(name, labels, ct)
+            : throw new ContainerEngineException($"Could not create network '{name}' with subnet {subnet.Subnet}: this engine adapter cannot choose subnets.");
+
     /// <summary>Creates a named volume with these labels unless it exists.</summary>
     Task EnsureVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct);
 

@@ -102,6 +102,12 @@ public static partial class TopologyValidator
             if (router.Nodes.Length < 2)
                 p.Add(ValidationProblem.Warn("sqlRouter.virtualIp", "A virtual IP over one router node protects nothing; add a second node."));
         }
+        else if (router.Nodes.Length > 1)
+        {
+            // Web nodes have one database endpoint; without a virtual IP there is nothing to move between the nodes.
+            p.Add(new("sqlRouter.virtualIp",
+                "Two or more ProxySQL nodes need a virtual IP: the web nodes connect to it and keepalived moves it to a live node. Set one free address (for example 10.89.0.100)."));
+        }
         else if (router.Nodes.Length == 1)
         {
             p.Add(ValidationProblem.Warn("sqlRouter.nodes",

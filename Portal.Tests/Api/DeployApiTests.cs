@@ -63,7 +63,9 @@ public sealed class DeployApiTests(ApiPortalFixture fixture) : IClassFixture<Api
     public async Task PlanAndApply_OfATopologyThisVersionCannotDeploy_Answer422WithEveryProblemAndItsField_AndChangeNothing()
     {
         var name = DockerTestEngine.UniqueName("deploypage");
-        await ImportAsync(File.ReadAllText(RepoPaths.SeedStack).Replace("name: seed-stack", $"name: {name}"));
+        // Valid as a topology, but its virtual IP is the gateway of the /24 a deploy gives the sql network.
+        await ImportAsync(File.ReadAllText(RepoPaths.SeedStack).Replace("name: seed-stack", $"name: {name}")
+            .Replace("    - name: proxysql1\n", "    - name: proxysql1\n    - name: proxysql2\n").Replace("virtualIp: null", "virtualIp: 10.89.0.1"));
 
         using var plan = await fixture.Admin().GetAsync($"/api/topologies/{name}/plan", Ct);
         using var apply = await fixture.Admin().PostAsync($"/api/topologies/{name}/apply", null, Ct);
@@ -72,7 +74,7 @@ public sealed class DeployApiTests(ApiPortalFixture fixture) : IClassFixture<Api
         {
             Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
             var problems = (await JsonAsync(response)).GetProperty("problems").EnumerateArray().ToList();
-            Assert.Contains(problems, p => p.GetProperty("field").GetString() == "sqlRouter");
+            Assert.Contains(problems, p => p.GetProperty("field").GetString() == "sqlRouter.virtualIp");
         }
         using var audit = await fixture.Admin().GetAsync($"/api/audit?action=deploy.&target={name}", Ct);
         Assert.Empty((await JsonAsync(audit)).EnumerateArray());

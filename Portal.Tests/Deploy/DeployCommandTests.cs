@@ -20,12 +20,16 @@ public sealed class DeployCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Plan_TopologyWithRouter_ExitsTwoSayingTheRouterTierIsNotDeployableYet()
+    public async Task Plan_TopologyWithRouter_RouterImageFromTheSetting_MissingOnePulledFirst()
     {
-        var result = await PortalCli.RunAsync(_data, "plan", RepoPaths.SeedStack);
+        await DockerTestEngine.RequireAsync(new DeploySettings(), TestContext.Current.CancellationToken);
+        const string image = "haportal/router-tier-test-absent:none";
 
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains(result.ErrorLines, l => l.StartsWith("sqlRouter: ", StringComparison.Ordinal));
+        var result = await PortalCli.RunAsync(_data, new Dictionary<string, string> { ["Deploy__RouterImage"] = image }, "plan", RepoPaths.SeedStack);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains($"pull image {image}", result.Out);
+        Assert.Contains("create container seed-stack-proxysql1", result.Out);
     }
 
     [Fact]

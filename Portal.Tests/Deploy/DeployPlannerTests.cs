@@ -58,7 +58,7 @@ public class DeployPlannerTests
             ],
             plan.Steps.Select(s => s.ToString()));
         // Web nodes share a group (parallel); each tier is its own group, in dependency order.
-        Assert.Equal([0, 0, 0, 0, 1, 2, 4, 4, 5], plan.Steps.Select(s => s.Group));
+        Assert.Equal([0, 0, 0, 0, 1, 2, 5, 5, 6], plan.Steps.Select(s => s.Group));
     }
 
     [Fact]

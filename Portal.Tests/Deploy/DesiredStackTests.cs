@@ -145,10 +145,10 @@ public class DesiredStackTests
     }
 
     [Fact]
-    public void Unsupported_RouterTier_IsNamedAsNotYetDeployable()
+    public void Unsupported_RouterTier_IsDeployable()
     {
         Assert.Empty(DesiredStackBuilder.Unsupported(Spec()));
-        Assert.StartsWith("sqlRouter:", Assert.Single(DesiredStackBuilder.Unsupported(Spec(sqlRouter: "proxysql1"))));
+        Assert.Empty(DesiredStackBuilder.Unsupported(Spec(sqlRouter: "proxysql1")));
     }
 
     [Theory]

@@ -54,7 +54,8 @@ public class SwarmPlannerTests
             ["create network haportal-shop", "create network haportal-shop-sql", "create service shop-db1", "create service shop-db2",
              "create service shop-web1", "create service shop-web2", "create service shop-lb"],
             prepared.Plan.Steps.Select(s => s.ToString()));
-        Assert.Equal([0, 0, 1, 2, 4, 4, 5], prepared.Plan.Steps.Select(s => s.Group));
+        Assert.Equal([DeployTier.Network, DeployTier.Network, DeployTier.Primary, DeployTier.Replicas, DeployTier.Web, DeployTier.Web, DeployTier.LoadBalancer],
+            prepared.Plan.Steps.Select(s => (DeployTier)s.Group));
     }
 
     [Fact]

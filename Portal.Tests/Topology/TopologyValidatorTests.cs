@@ -47,6 +47,7 @@ public class TopologyValidatorTests
     [InlineData("'^SELECT'", "'^SELECT ('", "sqlRouter.queryRules[1].matchDigest", "does not compile")]
     [InlineData("reader: 20", "reader: 10", "sqlRouter.hostgroups.reader", "must differ")]
     [InlineData("virtualIp: null", "virtualIp: 10.0.0.300", "sqlRouter.virtualIp", "not an IPv4 address")]
+    [InlineData("    - name: proxysql1\n", "    - name: proxysql1\n    - name: proxysql2\n", "sqlRouter.virtualIp", "Two or more ProxySQL nodes need a virtual IP")]
     [InlineData("flavor: mariadb", "flavor: postgres", "database.flavor", "mariadb | mysql")]
     [InlineData("appSchema: blog", "appSchema: 'blog; drop'", "database.appSchema", "not a valid schema name")]
     [InlineData("  primary:\n    name: db1\n", "", "database.primary", "A primary is required")]

@@ -12,7 +12,7 @@ internal static class ComposeExportCommand
     {
         var spec = await DeployCommands.LoadAsync(target, io, ct);
         if (spec is null) return ExitCodes.InvalidInput;
-        var unsupported = DesiredStackBuilder.Unsupported(spec);
+        var unsupported = ComposeExport.Unsupported(spec);
         if (!unsupported.IsEmpty)
         {
             foreach (var problem in unsupported) io.Error.WriteLine(problem);
