@@ -47,9 +47,16 @@ public sealed class SwarmDeployer(
         new SwarmExecutor(engine, swarm, settings, time, logger).RunAsync(prepared.Plan, prepared.Swarm, ct);
 
     /// <summary>True when the engine is in a Swarm and the topology owns a service, config or overlay network there.</summary>
-    public async Task<bool> OwnsAsync(string topology, CancellationToken ct) =>
-        await swarm.LocalNodeIdAsync(ct).ConfigureAwait(false) is not null
-        && !(await swarm.ObserveAsync(topology, ct).ConfigureAwait(false)).IsEmpty;
+    /// <summary>
+    /// Whether the topology has Swarm-only objects (services, configs, overlay networks). Its volumes do not count:
+    /// they are the engine's local volumes, which a Docker deploy has too, and either deployer removes them.
+    /// </summary>
+    public async Task<bool> OwnsAsync(string topology, CancellationToken ct)
+    {
+        if (await swarm.LocalNodeIdAsync(ct).ConfigureAwait(false) is null) return false;
+        var observed = await swarm.ObserveAsync(topology, ct).ConfigureAwait(false);
+        return !observed.Services.IsEmpty || !observed.Configs.IsEmpty || !observed.Networks.IsEmpty;
+    }
 
     public async Task<DeployPlan> PlanDestroyAsync(string topology, bool includeVolumes, CancellationToken ct) =>
         SwarmPlanner.PlanDestroy(await swarm.ObserveAsync(topology, ct).ConfigureAwait(false), includeVolumes);

@@ -39,7 +39,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
                 var prepared = await deployer.PlanAsync(spec, ct);
                 Assert.Equal(9, prepared.Plan.Steps.Length);
                 var clock = Stopwatch.StartNew();
-                events.AddRange(await RunAsync(deployer.ApplyAsync(prepared, ct)));
+                events.AddRange(await DeployEvents.CollectAsync(deployer.ApplyAsync(prepared, ct), output));
                 output.WriteLine($"apply until the load balancer took {clock.Elapsed.TotalSeconds:0.0} s");
             }
             var failed = events[^1];
@@ -53,7 +53,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
             var resumed = await deployer.PlanAsync(spec, ct);
             var step = Assert.Single(resumed.Plan.Steps);
             Assert.Equal((PlanAction.Recreate, "lb", "container is created"), (step.Action, step.Node, step.Reason));
-            var rest = await RunAsync(deployer.ApplyAsync(resumed, ct));
+            var rest = await DeployEvents.CollectAsync(deployer.ApplyAsync(resumed, ct), output);
             Assert.True(rest[^1].Kind == DeployEventKind.Completed, rest[^1].Message);
             events.AddRange(rest);
 
@@ -77,7 +77,7 @@ public class DeployEndToEndTests(ITestOutputHelper output)
             var grow = await deployer.PlanAsync(grown, ct);
             Assert.Equal([$"create container {spec.Name}-web3", $"reload container {spec.Name}-lb (haproxy.cfg changed)"],
                 grow.Plan.Steps.Select(s => s.ToString()));
-            var grew = await RunAsync(deployer.ApplyAsync(grow, ct));
+            var grew = await DeployEvents.CollectAsync(deployer.ApplyAsync(grow, ct), output);
             Assert.True(grew[^1].Kind == DeployEventKind.Completed, grew[^1].Message);
             Assert.Equal(lbBefore, (await engine.ObserveAsync(spec.Name, ct)).Containers.Single(c => c.Node == "lb").Id);
             await EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2", "web3"], ct);
@@ -96,16 +96,6 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         keys.Delete(recursive: true);
     }
 
-    private async Task<List<DeployProgress>> RunAsync(IAsyncEnumerable<DeployProgress> progress)
-    {
-        var events = new List<DeployProgress>();
-        await foreach (var e in progress)
-        {
-            events.Add(e);
-            output.WriteLine($"[{e.Elapsed.TotalSeconds,6:0.0}s] {e.Kind} {e.Step?.Name} {e.Message}");
-        }
-        return events;
-    }
 
     private static Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct) =>
         EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2"], ct);

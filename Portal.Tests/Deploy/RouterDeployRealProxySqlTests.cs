@@ -40,12 +40,7 @@ public class RouterDeployRealProxySqlTests(ITestOutputHelper output)
             var prepared = await deployer.PlanAsync(spec, ct);
             Assert.True(prepared.Plan.CanApply, string.Join("; ", prepared.Plan.Problems));
             Assert.Contains(prepared.Plan.Steps, s => s.Tier == DeployTier.RouterVip);
-            var events = new List<DeployProgress>();
-            await foreach (var e in deployer.ApplyAsync(prepared, ct))
-            {
-                events.Add(e);
-                output.WriteLine($"[{e.Elapsed.TotalSeconds,6:0.0}s] {e.Kind} {e.Step?.Name} {e.Message}");
-            }
+            var events = await DeployEvents.CollectAsync(deployer.ApplyAsync(prepared, ct), output);
             Assert.True(events[^1].Kind == DeployEventKind.Completed, events[^1].Message);
             var admin = prepared.Desired!.RouterAdmin!;
             Assert.DoesNotContain(events, e => e.Message.Contains(admin.Password, StringComparison.Ordinal));

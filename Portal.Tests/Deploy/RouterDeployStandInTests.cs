@@ -65,12 +65,7 @@ public class RouterDeployStandInTests(ITestOutputHelper output)
                     ? c with { Files = [new ContainerFile("/etc/haproxy/haproxy.cfg", StandInConfig(gateway, forwarder.Port))] }
                     : c)],
             };
-            var events = new List<DeployProgress>();
-            await foreach (var e in deployer.ApplyAsync(prepared with { Desired = standIn }, ct))
-            {
-                events.Add(e);
-                output.WriteLine($"[{e.Elapsed.TotalSeconds,6:0.0}s] {e.Kind} {e.Step?.Name} {e.Message}");
-            }
+            var events = await DeployEvents.CollectAsync(deployer.ApplyAsync(prepared with { Desired = standIn }, ct), output);
             Assert.True(events[^1].Kind == DeployEventKind.Completed, events[^1].Message);
             Assert.Contains(events, e => e.Kind == DeployEventKind.StepProgress && e.Message.StartsWith("hold the topology in its runtime tables: ok", StringComparison.Ordinal));
             Assert.Contains(events, e => e.Kind == DeployEventKind.StepProgress && e.Message.StartsWith($"have one router node hold the virtual IP {spec.SqlRouter!.VirtualIp}: ok", StringComparison.Ordinal));

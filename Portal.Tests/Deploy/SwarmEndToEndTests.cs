@@ -46,7 +46,7 @@ public partial class SwarmEndToEndTests(ITestOutputHelper output)
                 s => Assert.Equal([$"node.id=={local}"], s.Definition.Constraints));
 
             var clock = Stopwatch.StartNew();
-            var events = await RunAsync(deployer.ApplyAsync(prepared, ct));
+            var events = await DeployEvents.CollectAsync(deployer.ApplyAsync(prepared, ct), output);
             output.WriteLine($"apply on the Swarm took {clock.Elapsed.TotalSeconds:0.0} s");
             Assert.True(events[^1].Kind == DeployEventKind.Completed, events[^1].Message);
 
@@ -69,7 +69,7 @@ public partial class SwarmEndToEndTests(ITestOutputHelper output)
             var update = await deployer.PlanAsync(tuned, ct);
             Assert.Equal([$"update service {spec.Name}-lb (config changed)", "remove config"],
                 update.Plan.Steps.Select(s => s.Action == PlanAction.Remove ? "remove config" : s.ToString()));
-            var updated = await RunAsync(deployer.ApplyAsync(update, ct));
+            var updated = await DeployEvents.CollectAsync(deployer.ApplyAsync(update, ct), output);
             Assert.True(updated[^1].Kind == DeployEventKind.Completed, updated[^1].Message);
             await DeployEndToEndTests.EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2"], ct);
             var settled = await deployer.PlanAsync(tuned, ct);
@@ -91,16 +91,6 @@ public partial class SwarmEndToEndTests(ITestOutputHelper output)
         Assert.DoesNotContain(spec.Name, await engine.ListTopologiesAsync(ct));
     }
 
-    private async Task<List<DeployProgress>> RunAsync(IAsyncEnumerable<DeployProgress> progress)
-    {
-        var events = new List<DeployProgress>();
-        await foreach (var e in progress)
-        {
-            events.Add(e);
-            output.WriteLine($"[{e.Elapsed.TotalSeconds,6:0.0}s] {e.Kind} {e.Step?.Name} {e.Message}");
-        }
-        return events;
-    }
 
     /// <summary>
     /// The stats port is not published on a Swarm, so the pin is read from the page itself: every demo page names the
