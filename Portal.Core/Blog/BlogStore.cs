@@ -142,7 +142,7 @@ public sealed class BlogStore(BlogConnections connections, TransientRetry retry,
             DbServer server;
             await using (var reader = await who.ExecuteReaderAsync(token).ConfigureAwait(false))
                 server = await ReadServerAsync(reader, token).ConfigureAwait(false);
-            await tx.CommitAsync(token).ConfigureAwait(false);
+            await TransientRetry.CommitOnceAsync(tx.CommitAsync, token).ConfigureAwait(false);
             return (id, server);
         }, ct);
 

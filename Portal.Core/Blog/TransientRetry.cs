@@ -55,6 +55,35 @@ public sealed partial class TransientRetry(TimeProvider time, ILogger<TransientR
         }
     }
 
+    /// <summary>
+    /// Runs a transaction's COMMIT inside <see cref="ExecuteAsync{T}"/>'s work. A COMMIT that went out and got no answer
+    /// (the connection was lost, the primary killed) may have been applied — with semi-sync, even on the replica about to
+    /// be promoted — so running the whole write again could store it twice. Such a loss ends the retries with
+    /// <see cref="DatabaseUnavailableException"/> saying the outcome is unknown; a COMMIT the server refused (read-only,
+    /// deadlock) was not applied and stays retryable.
+    /// </summary>
+    public static async Task CommitOnceAsync(Func<CancellationToken, Task> commit, CancellationToken ct)
+    {
+        try
+        {
+            await commit(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (LosesTheAnswer(e) && !ct.IsCancellationRequested)
+        {
+            throw new DatabaseUnavailableException(OutcomeUnknown, e);
+        }
+    }
+
+    public const string OutcomeUnknown = "the connection to the database was lost while saving; the change may have been saved, check before sending it again";
+
+    /// <summary>The connection broke, so no answer will come (as opposed to the server answering with an error).</summary>
+    public static bool LosesTheAnswer(Exception e) => e switch
+    {
+        MySqlException m => m.Number is 2006 or 2013 or 1927 || m.InnerException is SocketException or IOException or EndOfStreamException,
+        SocketException or IOException => true,
+        _ => false,
+    };
+
     private static readonly HashSet<int> TransientCodes =
     [
         1040, // too many connections
