@@ -20,19 +20,27 @@ public sealed class DockerRoutingSwitch(IContainerEngine engine) : IRoutingSwitc
             : [DesiredStackBuilder.WriterAlias];
         try
         {
-            // Both leave first, so db-writer never names two servers; the window in which it names none is what the
-            // web nodes' retries cover (tens of milliseconds).
-            var oldState = engine.InspectHealthAsync(Container(oldPrimary), ct);
-            await Task.WhenAll(
-                engine.DisconnectNetworkAsync(network, Container(oldPrimary), ct),
-                engine.DisconnectNetworkAsync(network, Container(newPrimary), ct),
-                oldState).ConfigureAwait(false);
-            // A dead or frozen old primary stays off the network: as db-reader it would swallow reads. It joins again
-            // when it is brought back (DockerRestore) or by the next apply.
-            var oldRuns = (await oldState.ConfigureAwait(false)).IsRunning;
-            await Task.WhenAll(
-                engine.ConnectNetworkAsync(network, Container(newPrimary), newAliases, ct),
-                oldRuns ? engine.ConnectNetworkAsync(network, Container(oldPrimary), [DesiredStackBuilder.ReaderAlias], ct) : Task.CompletedTask).ConfigureAwait(false);
+            var oldRuns = (await engine.InspectHealthAsync(Container(oldPrimary), ct).ConfigureAwait(false)).IsRunning;
+            if (oldRuns)
+            {
+                // Switchover: the old primary is read-only, so db-writer may name both for a moment (a write that reaches
+                // the old one fails at once with "read-only" and is retried). The new primary takes the alias first, so
+                // writes resume before the old one leaves; taking the old one off first left web nodes connecting to a
+                // vanished address, which is not refused but unanswered until their connect timeout (≈ 1 s per switchover).
+                await engine.DisconnectNetworkAsync(network, Container(newPrimary), ct).ConfigureAwait(false);
+                await engine.ConnectNetworkAsync(network, Container(newPrimary), newAliases, ct).ConfigureAwait(false);
+                await engine.DisconnectNetworkAsync(network, Container(oldPrimary), ct).ConfigureAwait(false);
+                await engine.ConnectNetworkAsync(network, Container(oldPrimary), [DesiredStackBuilder.ReaderAlias], ct).ConfigureAwait(false);
+            }
+            else
+            {
+                // A dead or frozen old primary stays off the network: as db-reader it would swallow reads. It joins again
+                // when it is brought back (DockerRestore) or by the next apply.
+                await Task.WhenAll(
+                    engine.DisconnectNetworkAsync(network, Container(oldPrimary), ct),
+                    engine.DisconnectNetworkAsync(network, Container(newPrimary), ct)).ConfigureAwait(false);
+                await engine.ConnectNetworkAsync(network, Container(newPrimary), newAliases, ct).ConfigureAwait(false);
+            }
             return new(true, $"{DesiredStackBuilder.WriterAlias} on {network} moved from {oldPrimary.Name} to {newPrimary.Name}; " +
                 (oldRuns ? $"{oldPrimary.Name} is {DesiredStackBuilder.ReaderAlias}" : $"{oldPrimary.Name} does not run and stays off the network"));
         }
