@@ -23,8 +23,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "bench-deploy: building the Portal (Release)" >&2
-dotnet build "$repo/Portal/Portal.csproj" -c Release -nologo -v q -clp:ErrorsOnly -o "$work/portal" >/dev/null
+# Published as a release would be: ReadyToRun, so the command does not spend its first second compiling itself.
+echo "bench-deploy: publishing the Portal (Release, ReadyToRun)" >&2
+dotnet publish "$repo/Portal/Portal.csproj" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+  -nologo -v q -clp:ErrorsOnly -o "$work/portal" >/dev/null
 portal="$work/portal/Portal"
 export Deploy__PublishAddress=127.0.0.1
 

@@ -99,9 +99,9 @@ build_role() {
     context=$(mktemp -d /var/tmp/haportal-web.XXXXXX)
     trap 'rm -rf "$context"' RETURN
     cp "$repo/compose/images/web/Dockerfile" "$context/"
-    say "publishing Portal (Release, linux-x64, self-contained)"
+    say "publishing Portal (Release, linux-x64, self-contained, ReadyToRun)"
     dotnet publish "$repo/Portal/Portal.csproj" -c Release -r linux-x64 --self-contained \
-      -p:UseAppHost=true -o "$context/portal" -nologo -v quiet > "$context.publish.log" 2>&1 \
+      -p:UseAppHost=true -p:PublishReadyToRun=true -o "$context/portal" -nologo -v quiet > "$context.publish.log" 2>&1 \
       || { cat "$context.publish.log" >&2; rm -f "$context.publish.log"; exit 1; }
     rm -f "$context.publish.log"
     say "published in $(( $(now) - t0 )) s"

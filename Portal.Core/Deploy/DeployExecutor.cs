@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using HaPortal.Core.Docker;
+using HaPortal.Core.Topology;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -55,20 +56,21 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
     /// What a step waits for. <see cref="BeforeBegin"/>: steps that must be done before it does anything (a new
     /// container: only the images, networks and volumes it is made from). <see cref="CreatedFirst"/>: new containers
     /// that must exist before this one is created. <see cref="BeforeStart"/>: before its container starts or the step
-    /// acts on the running stack. <see cref="BeforeReplication"/>: a new replica's container runs and answers, but it
-    /// replicates only once the primary is bootstrapped.
+    /// acts on the running stack. <see cref="BeforeServing"/>: a new container that started early boots meanwhile, but
+    /// these must be done before it is put to work (a replica replicates, a web node's health is checked).
     /// </summary>
     internal sealed record StepDependencies(
         IReadOnlyList<PlanStep> BeforeBegin, IReadOnlyList<PlanStep> CreatedFirst, IReadOnlyList<PlanStep> BeforeStart,
-        IReadOnlyList<PlanStep> BeforeReplication);
+        IReadOnlyList<PlanStep> BeforeServing);
 
     /// <summary>
     /// The dependency order of an apply: every step waits for the steps of lower groups, except that a new container
-    /// is created early, a new replica starts without waiting for the primary (only its replication does), and a new
-    /// web node does not wait for new replicas (the load balancer, which waits for everything, lets no traffic in
-    /// before they replicate). New containers are created tier after tier: creating one copies its image (on the
-    /// vfs storage driver all of it), so the databases, which are slowest to become ready, get the disk first and boot
-    /// while the web nodes and the load balancer are still being created.
+    /// is created early, and new replicas and web nodes start at once and boot beside the primary: a replica
+    /// replicates once the primary is bootstrapped, a web node (which retries its database itself) is checked once the
+    /// primary and the router serve, without waiting for new replicas (the load balancer, which waits for everything,
+    /// lets no traffic in before they replicate). New containers are created tier after tier: creating one copies its
+    /// image (on the vfs storage driver all of it), so the databases, which are slowest to become ready, get the disk
+    /// first and boot while the web nodes and the load balancer are still being created.
     /// </summary>
     internal static StepDependencies DependenciesOf(PlanStep step, IReadOnlyList<PlanStep> build)
     {
@@ -79,7 +81,7 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
         return step.Tier switch
         {
             DeployTier.Replicas => new(setup, createdFirst, setup, [.. lower.Where(o => o.Tier == DeployTier.Primary)]),
-            DeployTier.Web => new(setup, createdFirst, [.. lower.Where(o => o.Tier != DeployTier.Replicas)], []),
+            DeployTier.Web => new(setup, createdFirst, setup, [.. lower.Where(o => o.Tier != DeployTier.Replicas)]),
             _ => new(setup, createdFirst, lower, []),
         };
     }
@@ -161,11 +163,12 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                             await executor.CreateAsync(step, desired!, container, ct).ConfigureAwait(false);
                         }
                         state = "started, not ready";
-                        var gate = dependencies.BeforeReplication;
+                        var gate = dependencies.BeforeServing;
                         await executor.StartAsync(desired!, container, report,
                             gate.Count == 0 ? null : async _ =>
                             {
-                                if (gate.Any(d => !finished[d].Task.IsCompleted)) report($"answers; replicates once {Describe(gate)} is done");
+                                if (gate.Any(d => !finished[d].Task.IsCompleted))
+                                    report($"{(container.Role == NodeRole.Replica ? "answers; replicates" : "booting; checked")} once {Describe(gate)} {(gate.Count == 1 ? "is" : "are")} done");
                                 return await ReadyAsync(gate).ConfigureAwait(false);
                             }, ct).ConfigureAwait(false);
                     }
@@ -176,12 +179,12 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
                 }
                 catch (DependencyFailedException)
                 {
-                    // A new replica that runs without replication would look finished to the next plan: stop it, so
-                    // the next apply sees it stopped and recreates it.
+                    // A new replica that runs without replication, or a web node never checked, would look finished to
+                    // the next plan: stop it, so the next apply sees it stopped and recreates it.
                     try
                     {
                         await executor.Engine.StopContainerAsync(step.Name, TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-                        run.Interrupted(step, "stopped before it replicated");
+                        run.Interrupted(step, "stopped before it was put to work");
                     }
                     catch (ContainerEngineException e)
                     {
@@ -222,12 +225,12 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
     }
 
     private async Task StartAsync(DesiredStack stack, DesiredContainer container, Action<string> report,
-        Func<CancellationToken, Task<bool>>? beforeReplication, CancellationToken ct)
+        Func<CancellationToken, Task<bool>>? beforeServing, CancellationToken ct)
     {
         var name = container.Definition.Name;
         await engine.StartContainerAsync(name, ct).ConfigureAwait(false);
         report("started; waiting until it serves");
-        await new NodeReadiness(engine, settings, time, stack, container, name, report, beforeReplication).WaitAsync(ct).ConfigureAwait(false);
+        await new NodeReadiness(engine, settings, time, stack, container, name, report, beforeServing).WaitAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>Every step that is not a container's create or recreate.</summary>

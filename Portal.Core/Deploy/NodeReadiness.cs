@@ -10,8 +10,9 @@ namespace HaPortal.Core.Deploy;
 /// a SQL query answered (then users, schema, replication), an HTTP check passed. Everything runs
 /// through the engine's exec, so it works the same against a remote engine. Passwords stay in the
 /// containers' environment: commands refer to the variables, never to the values.
-/// <paramref name="beforeReplication"/>: a replica that answers waits on it before it starts replicating (the primary
-/// must be bootstrapped first); false means the primary failed, and the replica stops with <see cref="DependencyFailedException"/>.
+/// <paramref name="beforeServing"/>: a replica that answers waits on it before it starts replicating (the primary
+/// must be bootstrapped first), a web node before its health is checked (its database must serve); false means what it
+/// waited for failed, and it stops with <see cref="DependencyFailedException"/>.
 /// <paramref name="primaryContainer"/>: where a replica reads the primary's GTID position; null means the Docker
 /// deploy's container name. On a Swarm it finds the primary's task container, and answers null when that task runs on
 /// another node (exec reaches only this engine's containers): the position check is then skipped.
@@ -19,7 +20,7 @@ namespace HaPortal.Core.Deploy;
 internal sealed partial class NodeReadiness(
     IContainerEngine engine, DeploySettings settings, TimeProvider time,
     DesiredStack stack, DesiredContainer node, string containerId, Action<string> report,
-    Func<CancellationToken, Task<bool>>? beforeReplication = null, Func<CancellationToken, Task<string?>>? primaryContainer = null)
+    Func<CancellationToken, Task<bool>>? beforeServing = null, Func<CancellationToken, Task<string?>>? primaryContainer = null)
 {
     public async Task WaitAsync(CancellationToken ct)
     {
@@ -33,12 +34,12 @@ internal sealed partial class NodeReadiness(
                 break;
             case NodeRole.Replica:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
-                if (beforeReplication is not null && !await beforeReplication(ct).ConfigureAwait(false))
-                    throw new DependencyFailedException();
+                await WaitForAsync(beforeServing, ct).ConfigureAwait(false);
                 await RunSqlAsync("start replication", BootstrapSql.Replica(Spec, Secret), ct).ConfigureAwait(false);
                 await WaitForReplicationAsync(ct).ConfigureAwait(false);
                 break;
             case NodeRole.Web:
+                await WaitForAsync(beforeServing, ct).ConfigureAwait(false);
                 await UntilAsync("answer GET /health", async t =>
                 {
                     var (status, body) = await HttpGetAsync(Rendering.StackPorts.WebNode, "/health", t, untilOk: true).ConfigureAwait(false);
@@ -60,6 +61,12 @@ internal sealed partial class NodeReadiness(
     }
 
     private TopologySpec Spec => stack.Spec;
+
+    private static async Task WaitForAsync(Func<CancellationToken, Task<bool>>? dependencies, CancellationToken ct)
+    {
+        if (dependencies is not null && !await dependencies(ct).ConfigureAwait(false))
+            throw new DependencyFailedException();
+    }
 
     private Task WaitForSqlAsync(CancellationToken ct) =>
         UntilAsync("answer SELECT 1", async t =>
@@ -117,18 +124,27 @@ internal sealed partial class NodeReadiness(
         }, ct).ConfigureAwait(false);
         if (!lb.Stats.Enabled) return;
         var servers = stack.Containers.Where(c => c.Role == NodeRole.Web).Select(c => c.Node).ToHashSet();
-        await UntilAsync("see every web node UP", async t =>
+        // UP and its last check passed: HAProxy sends it traffic and has seen it answer. A fresh HAProxy shows a server
+        // as "UP 1/3" before its first check and "UP 2/3" after it; full "UP" only comes after `rise` checks, which
+        // would add a whole check interval to every apply without telling more.
+        await UntilAsync("see every web node UP with a passed check", async t =>
         {
             var (status, body) = await HttpGetAsync(lb.Stats.PublishPort, "/stats;csv", t).ConfigureAwait(false);
             if (status != 200) return (false, $"stats HTTP {status}");
             var states = body.Split('\n')
                 .Select(l => l.Split(','))
-                .Where(f => f.Length > 17 && f[0] == Rendering.HaproxyRenderer.BackendName && servers.Contains(f[1]))
-                .ToDictionary(f => f[1], f => f[17]);
-            var down = servers.Where(s => states.GetValueOrDefault(s) != "UP").Order(StringComparer.Ordinal).ToList();
-            return (down.Count == 0, down.Count == 0 ? "" : $"not UP yet: {string.Join(", ", down.Select(d => $"{d} ({states.GetValueOrDefault(d, "missing")})"))}");
+                .Where(f => f.Length > StatCheckStatus && f[0] == Rendering.HaproxyRenderer.BackendName && servers.Contains(f[1]))
+                .ToDictionary(f => f[1], f => (Status: f[StatStatus], Check: f[StatCheckStatus].TrimStart('*', ' ')));
+            var waiting = servers
+                .Where(s => !states.TryGetValue(s, out var state) || !state.Status.StartsWith("UP", StringComparison.Ordinal) || state.Check != "L7OK")
+                .Order(StringComparer.Ordinal).ToList();
+            return (waiting.Count == 0, waiting.Count == 0 ? "" : $"not yet: {string.Join(", ", waiting.Select(d =>
+                states.TryGetValue(d, out var state) ? $"{d} ({state.Status}, check {(state.Check.Length == 0 ? "not run" : state.Check)})" : $"{d} (missing)"))}");
         }, ct).ConfigureAwait(false);
     }
+
+    // Columns of HAProxy's "show stat" CSV (stable across versions: new ones are only ever appended).
+    private const int StatStatus = 17, StatCheckStatus = 36;
 
     // Probes that wait for a container to come up poll inside it, every 200 ms for up to about 5 s per exec: one exec per
     // probe costs the engine a process start, and with many nodes starting at once (8 web nodes) that CPU is taken

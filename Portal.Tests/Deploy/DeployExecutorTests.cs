@@ -26,7 +26,7 @@ public class DeployExecutorTests
     }
 
     [Fact]
-    public async Task Apply_NewStack_CreatesEveryContainerAndStartsTheReplicaWhileThePrimaryBoots_StartsTheRestInDependencyOrder()
+    public async Task Apply_NewStack_CreatesEveryContainerAndStartsReplicaAndWebNodesWhileThePrimaryBoots_PutsThemToWorkInDependencyOrder()
     {
         var ct = TestContext.Current.CancellationToken;
         var engine = ScriptedEngine.Create();
@@ -35,9 +35,10 @@ public class DeployExecutorTests
         var (plan, desired) = NewSmallStack();
 
         var run = RunAsync(engine, plan, desired, ct);
-        // While the primary has not answered yet: every container exists, and the replica runs and answers.
-        await engine.WaitUntilAsync(calls => new[] { "create t1-web1", "create t1-web2", "create t1-lb", "answers t1-db2", "files t1-lb" }.All(calls.Contains), ct);
-        Assert.DoesNotContain("start t1-web1", engine.Calls);
+        // While the primary has not answered yet: every container exists, the replica runs and answers, the web nodes
+        // boot, but none of them is checked or put to work.
+        await engine.WaitUntilAsync(calls => new[] { "create t1-web1", "create t1-web2", "create t1-lb", "answers t1-db2", "files t1-lb", "start t1-web1", "start t1-web2" }.All(calls.Contains), ct);
+        Assert.DoesNotContain(engine.Calls, c => c.StartsWith("http ok t1-web", StringComparison.Ordinal));
         Assert.DoesNotContain("start t1-lb", engine.Calls);
         Assert.DoesNotContain("sql t1-db2", engine.Calls);
         primaryMayAnswer.SetResult();
@@ -52,21 +53,23 @@ public class DeployExecutorTests
         Assert.True(engine.IndexOf("create t1-web1") > engine.IndexOf("files t1-db2"));
         Assert.True(engine.IndexOf("create t1-lb") > engine.IndexOf("connect t1-web2"));
         Assert.True(engine.IndexOf("sql t1-db2") > engine.LastIndexOf("sql t1-db1"));
-        // Web nodes start once the primary is bootstrapped; the load balancer once every web node and replica is ready.
-        Assert.True(engine.IndexOf("start t1-web1") > engine.LastIndexOf("sql t1-db1"));
+        // Web nodes are checked once the primary is bootstrapped; the load balancer starts once every web node and
+        // replica is ready.
+        Assert.True(engine.IndexOf("http ok t1-web1") > engine.LastIndexOf("sql t1-db1"));
+        Assert.True(engine.IndexOf("http ok t1-web2") > engine.LastIndexOf("sql t1-db1"));
         Assert.True(engine.IndexOf("start t1-lb") > engine.IndexOf("http ok t1-web1"));
         Assert.True(engine.IndexOf("start t1-lb") > engine.IndexOf("http ok t1-web2"));
         Assert.True(engine.IndexOf("start t1-lb") > engine.IndexOf("replicating t1-db2"));
     }
 
     [Fact]
-    public async Task Apply_PrimaryBootstrapFails_StopsNamingTheStep_StartsNothingThatDependsOnIt_StopsTheWaitingReplica()
+    public async Task Apply_PrimaryBootstrapFails_StopsNamingTheStep_StartsNothingThatDependsOnIt_StopsTheWaitingReplicaAndWebNodes()
     {
         var ct = TestContext.Current.CancellationToken;
         var engine = ScriptedEngine.Create();
         engine.FailSqlOn = "t1-db1";
         // The primary fails only once everything that can overlap with it has begun, so the outcome is the same every run.
-        var overlapped = new[] { "create t1-web1", "create t1-web2", "create t1-lb", "answers t1-db2" };
+        var overlapped = new[] { "create t1-web1", "create t1-web2", "create t1-lb", "answers t1-db2", "start t1-web1", "start t1-web2" };
         engine.BeforeExec = (container, command) => container == "t1-db1" && command[^1].Contains("<<HAPORTAL_SQL", StringComparison.Ordinal)
             ? engine.WaitUntilAsync(calls => overlapped.All(calls.Contains), ct)
             : Task.CompletedTask;
@@ -79,11 +82,15 @@ public class DeployExecutorTests
         Assert.Equal("db1", failed.Step!.Node);
         Assert.Contains("Step 'create container t1-db1' on node 'db1' failed: Could not create users and schema: ERROR 1064 (42000): scripted failure", failed.Message);
         Assert.Equal(["network", "network", "volume", "volume"], failed.Done.Select(s => s.Object.ToString().ToLowerInvariant()).Order());
-        Assert.Contains("create container t1-web1 (created, not started)", failed.Message);
+        Assert.Contains("create container t1-web1 (stopped before it was put to work)", failed.Message);
+        Assert.Contains("create container t1-web2 (stopped before it was put to work)", failed.Message);
         Assert.Contains("create container t1-lb (created, not started)", failed.Message);
-        Assert.Contains("create container t1-db2 (stopped before it replicated)", failed.Message);
-        Assert.DoesNotContain(engine.Calls, c => c.StartsWith("start t1-web", StringComparison.Ordinal) || c == "start t1-lb");
+        Assert.Contains("create container t1-db2 (stopped before it was put to work)", failed.Message);
+        Assert.DoesNotContain("start t1-lb", engine.Calls);
+        Assert.DoesNotContain(engine.Calls, c => c.StartsWith("http ok t1-web", StringComparison.Ordinal));
         Assert.Contains("stop t1-db2", engine.Calls);
+        Assert.Contains("stop t1-web1", engine.Calls);
+        Assert.Contains("stop t1-web2", engine.Calls);
         Assert.DoesNotContain("sql t1-db2", engine.Calls);
         // Every step that began ended with an outcome of its own.
         var begun = events.Where(e => e.Kind == DeployEventKind.StepStarted).Select(e => e.Step).ToHashSet();

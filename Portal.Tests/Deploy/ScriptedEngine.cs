@@ -119,8 +119,9 @@ public class ScriptedEngine : DispatchProxy
         {
             if (command[4] == "/stats;csv")
             {
-                // Field 17 of HAProxy's CSV is the status.
-                var rows = Enumerable.Range(1, 9).Select(i => $"{HaproxyRenderer.BackendName},web{i}{new string(',', 16)}UP");
+                // Fields 17 and 36 of HAProxy's CSV: status and last check, as a fresh HAProxy shows them after one
+                // passed check.
+                var rows = Enumerable.Range(1, 9).Select(i => $"{HaproxyRenderer.BackendName},web{i}{new string(',', 16)}UP 2/3{new string(',', 19)}L7OK,200");
                 return Ok("HTTP/1.0 200 OK\r\n\r\n" + string.Join('\n', rows));
             }
             Record($"http ok {container}");

@@ -15,7 +15,8 @@ public sealed class SchemaInitializer(BlogConnections connections, TimeProvider 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(500);
+        // Short first: a deploy starts web nodes beside their database, which answers a second or two later.
+        var delay = TimeSpan.FromMilliseconds(250);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -29,7 +30,7 @@ public sealed class SchemaInitializer(BlogConnections connections, TimeProvider 
             {
                 WebNodeLog.SchemaRetry(logger, TransientRetry.Describe(e), delay.TotalSeconds);
                 await Task.Delay(delay, time, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 3 / 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
     }
