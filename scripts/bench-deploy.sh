@@ -93,6 +93,8 @@ measure() {
     (cd "$work/$name" && "$compose" -p "$name" down -v >/dev/null 2>&1)
   fi
   current=""
+  # Removing a stack leaves the engine and the kernel busy for a few seconds; the next measurement starts quiet.
+  sleep 5
   printf '%.1f\n' "$t"
 }
 
@@ -106,7 +108,7 @@ for size in "2 1" "8 3"; do
     a+=("$(measure apply "$1" "$2")")
     c+=("$(measure compose "$1" "$2")")
   done
-  printf '%-28s %12s %18s\n' "LB + $1 web + primary + $2 replica(s)" \
-    "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${c[@]}" | median)"
+  printf '%-28s %12s %18s   runs: apply %s; compose %s\n' "LB + $1 web + primary + $2 replica(s)" \
+    "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${c[@]}" | median)" "${a[*]}" "${c[*]}"
 done
 echo "(median of $runs run(s) each; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -33,7 +33,7 @@ public interface IDeployedLoadBalancers
     /// <summary>Stored topologies whose load balancer container runs on the engine, by name.</summary>
     Task<IReadOnlyList<string>> ListAsync(CancellationToken ct);
 
-    /// <summary>The runtime API of the topology's load balancer container (reached through the engine; no connection held).</summary>
+    /// <summary>The runtime API of the topology's load balancer container, reached through the engine over one held CLI conversation.</summary>
     IHaproxyRuntime Runtime(string topology);
 
     /// <summary>
@@ -59,12 +59,14 @@ public interface IDeployedLoadBalancers
 /// own and a plan afterwards is empty. See docs/decisions/0013-operating-a-deployed-load-balancer.md.
 /// </summary>
 public sealed class DeployedLoadBalancers(IContainerEngine engine, StackDeployer deployer, DeploySettings settings,
-    TopologyStore topologies, AuditLog audit, TimeProvider time) : IDeployedLoadBalancers
+    TopologyStore topologies, AuditLog audit, TimeProvider time) : IDeployedLoadBalancers, IAsyncDisposable, IDisposable
 {
     private const string Backend = HaproxyRenderer.BackendName;
     private static readonly ImmutableArray<string> DynamicAlgorithms = ["roundrobin", "leastconn", "first", "random"];
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
+    // One CLI conversation per load balancer, kept open between commands (a page polls every 2 s).
+    private readonly ConcurrentDictionary<string, Lazy<ContainerCli>> _clis = new(StringComparer.Ordinal);
 
     public async Task<IReadOnlyList<string>> ListAsync(CancellationToken ct)
     {
@@ -84,8 +86,18 @@ public sealed class DeployedLoadBalancers(IContainerEngine engine, StackDeployer
         var colon = admin.LastIndexOf(':');
         var endpoint = HaproxyEndpoint.InContainer(DesiredStackBuilder.ContainerName(topology, DesiredStackBuilder.LoadBalancerNode),
             admin[..colon], int.Parse(admin[(colon + 1)..], CultureInfo.InvariantCulture));
-        return new HaproxyRuntime(endpoint, time, (command, ct) => ContainerCli.SendAsync(engine, endpoint, command, ct));
+        var cli = _clis.GetOrAdd(endpoint.Container!, _ => new Lazy<ContainerCli>(() => new ContainerCli(engine, endpoint))).Value;
+        return new HaproxyRuntime(endpoint, time, cli.SendAsync);
     }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var cli in _clis.Values.Where(c => c.IsValueCreated)) await cli.Value.DisposeAsync().ConfigureAwait(false);
+        _clis.Clear();
+    }
+
+    // A service provider disposed synchronously still closes the conversations (each within a second).
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async Task<WebNodeChangeResult> AddNodeAsync(Actor actor, string topology, string node, int weight, Action<string>? progress, CancellationToken ct)
     {

@@ -279,15 +279,30 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
 
     public Task RemoveNetworkAsync(string networkId, CancellationToken ct) => Guard($"remove network {Short(networkId)}", async () =>
     {
-        try
+        // Right after many containers on it were removed at once, the engine (20.10) can still count one of their
+        // endpoints for a moment and refuse with 403 "has active endpoints": ask again for a while before failing.
+        var deadline = DateTime.UtcNow + ActiveEndpointsGrace;
+        while (true)
         {
-            await _client.Networks.DeleteNetworkAsync(networkId, ct).ConfigureAwait(false);
+            try
+            {
+                await _client.Networks.DeleteNetworkAsync(networkId, ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (DockerNetworkNotFoundException)
+            {
+                return true;
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Forbidden
+                                                && e.ResponseBody?.Contains("active endpoints", StringComparison.Ordinal) == true
+                                                && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+            }
         }
-        catch (DockerNetworkNotFoundException)
-        {
-        }
-        return true;
     });
+
+    private static readonly TimeSpan ActiveEndpointsGrace = TimeSpan.FromSeconds(10);
 
     public Task RemoveVolumeAsync(string name, CancellationToken ct) => Guard($"remove volume '{name}'", async () =>
     {
@@ -315,6 +330,67 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
             var inspect = await _client.Exec.InspectContainerExecAsync(exec.ID, ct).ConfigureAwait(false);
             return new ExecResult(inspect.ExitCode, stdout, stderr);
         });
+
+    public Task<IExecConversation> StartConversationAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct) =>
+        Guard($"run '{command[0]}' in container {Short(containerId)}", async () =>
+        {
+            var exec = await _client.Exec.ExecCreateContainerAsync(containerId, new ContainerExecCreateParameters
+            {
+                Cmd = [.. command],
+                AttachStdin = true,
+                AttachStdout = true,
+                AttachStderr = true,
+            }, ct).ConfigureAwait(false);
+            var stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: false, ct).ConfigureAwait(false);
+            return (IExecConversation)new ExecConversation(stream);
+        });
+
+    /// <summary>Docker's multiplexed exec stream as a conversation: stdout returned, stderr kept for the error message.</summary>
+    private sealed class ExecConversation(MultiplexedStream stream) : IExecConversation
+    {
+        private readonly StringBuilder _errors = new();
+
+        public string Errors
+        {
+            get { lock (_errors) return _errors.ToString(); }
+        }
+
+        public async Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+        {
+            var bytes = data.ToArray();
+            await stream.WriteAsync(bytes, 0, bytes.Length, ct).ConfigureAwait(false);
+        }
+
+        public async Task<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
+        {
+            var chunk = new byte[buffer.Length];
+            while (true)
+            {
+                var r = await stream.ReadOutputAsync(chunk, 0, chunk.Length, ct).ConfigureAwait(false);
+                if (r.EOF) return 0;
+                if (r.Target == MultiplexedStream.TargetStream.StandardOut)
+                {
+                    chunk.AsMemory(0, r.Count).CopyTo(buffer);
+                    return r.Count;
+                }
+                lock (_errors) _errors.Append(Encoding.UTF8.GetString(chunk, 0, r.Count));
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            try
+            {
+                stream.CloseWrite();
+            }
+            catch (IOException)
+            {
+                // It ended already.
+            }
+            stream.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
 
     public Task<ContainerHealth> InspectHealthAsync(string containerId, CancellationToken ct) => Guard($"inspect container {Short(containerId)}", async () =>
     {

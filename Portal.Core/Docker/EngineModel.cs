@@ -101,6 +101,18 @@ public sealed record ExecResult(long ExitCode, string Stdout, string Stderr)
     public bool Succeeded => ExitCode == 0;
 }
 
+/// <summary>A command running inside a container with its stdin and stdout attached (<see cref="IContainerEngine.StartConversationAsync"/>).</summary>
+public interface IExecConversation : IAsyncDisposable
+{
+    Task WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct);
+
+    /// <summary>The next bytes it printed on stdout; 0 once it ended.</summary>
+    Task<int> ReadAsync(Memory<byte> buffer, CancellationToken ct);
+
+    /// <summary>What it printed on stderr so far (the reason, when it ended early).</summary>
+    string Errors { get; }
+}
+
 /// <summary>Runtime state of a container: what an operator checks first.</summary>
 public sealed record ContainerHealth(string State, string? Health, long RestartCount, long ExitCode, DateTimeOffset? StartedAt)
 {

@@ -75,6 +75,12 @@ public interface IContainerEngine
     /// <summary>Runs a command inside a running container (with the container's environment) and collects its output.</summary>
     Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct);
 
+    /// <summary>
+    /// Starts a command inside a running container with its stdin attached, for a conversation that outlives one
+    /// call: what is written goes to its stdin, what it prints on stdout comes back. Disposing closes its stdin.
+    /// </summary>
+    Task<IExecConversation> StartConversationAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct);
+
     Task<ContainerHealth> InspectHealthAsync(string containerId, CancellationToken ct);
 
     /// <summary>Sends SIGKILL (a crash). Docker does not restart a killed container, whatever its restart policy.</summary>
