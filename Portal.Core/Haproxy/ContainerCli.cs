@@ -44,12 +44,14 @@ internal sealed class ContainerCli(IContainerEngine engine, HaproxyEndpoint endp
         await _turn.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            var why = "";
             for (var attempt = 1; attempt <= Attempts; attempt++)
             {
                 var conversation = _conversation ??= await OpenAsync(command, timeout.Token).ConfigureAwait(false);
                 var info = await ExchangeAsync(conversation, "show info", timeout.Token).ConfigureAwait(false);
                 if (info is null || info.Contains("\nStopping: 1", StringComparison.Ordinal))
                 {
+                    why = info is null ? "the connection closed before it answered" : "only a stopping worker answered (a reload that does not finish?)";
                     await CloseAsync().ConfigureAwait(false);
                     if (info is not null) await Task.Delay(BetweenAttempts, timeout.Token).ConfigureAwait(false);
                     continue;
@@ -61,8 +63,7 @@ internal sealed class ContainerCli(IContainerEngine engine, HaproxyEndpoint endp
                 throw new HaproxyUnreachableException(endpoint, command,
                     new IOException($"the connection inside the container closed before the reply{(errors.Length > 0 ? $" ({errors})" : "")}"));
             }
-            throw new HaproxyUnreachableException(endpoint, command,
-                new IOException($"after {Attempts} connections, only a stopping worker answered (a reload that does not finish?)"));
+            throw new HaproxyUnreachableException(endpoint, command, new IOException($"after {Attempts} connections, {why}"));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
