@@ -116,8 +116,7 @@ public sealed partial class TransientRetry(TimeProvider time, ILogger<TransientR
         MySqlException { Number: 1053 } => "the database server is shutting down",
         MySqlException { Number: 1205 or 1213 } => "the database is busy (lock wait)",
         MySqlException m when m.ErrorCode is MySqlErrorCode.UnableToConnectToHost => "the database cannot be reached",
-        MySqlException m when m.Number is 2006 or 2013 or 1927 || m.InnerException is IOException or SocketException or EndOfStreamException
-            => "the connection to the database was lost",
+        MySqlException m when LosesTheAnswer(m) => "the connection to the database was lost",
         MySqlException m => $"database error {m.Number}",
         _ => "the database cannot be reached",
     };

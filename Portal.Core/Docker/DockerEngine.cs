@@ -319,31 +319,28 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
     public Task<ExecResult> ExecAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct) =>
         Guard($"run '{command[0]}' in container {Short(containerId)}", async () =>
         {
-            var exec = await _client.Exec.ExecCreateContainerAsync(containerId, new ContainerExecCreateParameters
-            {
-                Cmd = [.. command],
-                AttachStdout = true,
-                AttachStderr = true,
-            }, ct).ConfigureAwait(false);
-            using var stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: false, ct).ConfigureAwait(false);
+            var (id, started) = await StartExecAsync(containerId, command, stdin: false, ct).ConfigureAwait(false);
+            using var stream = started;
             var (stdout, stderr) = await stream.ReadOutputToEndAsync(ct).ConfigureAwait(false);
-            var inspect = await _client.Exec.InspectContainerExecAsync(exec.ID, ct).ConfigureAwait(false);
+            var inspect = await _client.Exec.InspectContainerExecAsync(id, ct).ConfigureAwait(false);
             return new ExecResult(inspect.ExitCode, stdout, stderr);
         });
 
     public Task<IExecConversation> StartConversationAsync(string containerId, IReadOnlyList<string> command, CancellationToken ct) =>
         Guard($"run '{command[0]}' in container {Short(containerId)}", async () =>
+            (IExecConversation)new ExecConversation((await StartExecAsync(containerId, command, stdin: true, ct).ConfigureAwait(false)).Stream));
+
+    private async Task<(string Id, MultiplexedStream Stream)> StartExecAsync(string containerId, IReadOnlyList<string> command, bool stdin, CancellationToken ct)
+    {
+        var exec = await _client.Exec.ExecCreateContainerAsync(containerId, new ContainerExecCreateParameters
         {
-            var exec = await _client.Exec.ExecCreateContainerAsync(containerId, new ContainerExecCreateParameters
-            {
-                Cmd = [.. command],
-                AttachStdin = true,
-                AttachStdout = true,
-                AttachStderr = true,
-            }, ct).ConfigureAwait(false);
-            var stream = await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: false, ct).ConfigureAwait(false);
-            return (IExecConversation)new ExecConversation(stream);
-        });
+            Cmd = [.. command],
+            AttachStdin = stdin,
+            AttachStdout = true,
+            AttachStderr = true,
+        }, ct).ConfigureAwait(false);
+        return (exec.ID, await _client.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: false, ct).ConfigureAwait(false));
+    }
 
     /// <summary>Docker's multiplexed exec stream as a conversation: stdout returned, stderr kept for the error message.</summary>
     private sealed class ExecConversation(MultiplexedStream stream) : IExecConversation
@@ -361,12 +358,16 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
             await stream.WriteAsync(bytes, 0, bytes.Length, ct).ConfigureAwait(false);
         }
 
+        // Docker.DotNet reads into arrays; one, kept for the conversation's life (a page reads every 2 s).
+        private byte[] _chunk = [];
+
         public async Task<int> ReadAsync(Memory<byte> buffer, CancellationToken ct)
         {
-            var chunk = new byte[buffer.Length];
+            if (_chunk.Length < buffer.Length) _chunk = new byte[buffer.Length];
+            var chunk = _chunk;
             while (true)
             {
-                var r = await stream.ReadOutputAsync(chunk, 0, chunk.Length, ct).ConfigureAwait(false);
+                var r = await stream.ReadOutputAsync(chunk, 0, buffer.Length, ct).ConfigureAwait(false);
                 if (r.EOF) return 0;
                 if (r.Target == MultiplexedStream.TargetStream.StandardOut)
                 {

@@ -96,7 +96,6 @@ public class DeployEndToEndTests(ITestOutputHelper output)
         keys.Delete(recursive: true);
     }
 
-
     private static Task BothWebNodesAnswerThroughThePublishedPort(int port, CancellationToken ct) =>
         EveryWebNodeAnswersThroughThePublishedPort(port, ["web1", "web2"], ct);
 

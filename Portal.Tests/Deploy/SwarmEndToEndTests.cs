@@ -91,7 +91,6 @@ public partial class SwarmEndToEndTests(ITestOutputHelper output)
         Assert.DoesNotContain(spec.Name, await engine.ListTopologiesAsync(ct));
     }
 
-
     /// <summary>
     /// The stats port is not published on a Swarm, so the pin is read from the page itself: every demo page names the
     /// node that served it, and HAProxy sets no new cookie while it honours the one the client holds.
