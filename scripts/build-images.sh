@@ -73,6 +73,8 @@ inputs_hash() {
   local role=$1
   {
     echo "base $(dk image inspect --format '{{.Id}}' "$base")"
+    # This script too: how an image is built (the web node's publish options) is part of what it is.
+    sha256sum "$repo/scripts/build-images.sh"
     (cd "$repo/compose/images/$role" && find . -type f ! -path './portal/*' -print0 | sort -z | xargs -0 sha256sum)
     if [ "$role" = web ]; then
       (cd "$repo" && find Portal Portal.Core -type f ! -path '*/bin/*' ! -path '*/obj/*' -print0 \
@@ -99,11 +101,19 @@ build_role() {
     context=$(mktemp -d /var/tmp/haportal-web.XXXXXX)
     trap 'rm -rf "$context"' RETURN
     cp "$repo/compose/images/web/Dockerfile" "$context/"
-    say "publishing Portal (Release, linux-x64, self-contained, ReadyToRun)"
+    # Composite: the runtime, ASP.NET and the Portal precompiled as one unit, so generic code that crosses their
+    # assemblies is precompiled too instead of being compiled by every web node as it boots (ADR 0014).
+    say "publishing Portal (Release, linux-x64, self-contained, ReadyToRun composite)"
+    # The SDK keeps precompiled assemblies in one obj/…/R2R folder whatever the composite switch, and reuses them when
+    # they are newer than their sources: a plain ReadyToRun publish after this one would ship composite stubs without
+    # their composite image (the process aborts at start). Neither kind may find the other's there.
+    rm -rf "$repo"/Portal/obj/Release/*/linux-x64/R2R
     dotnet publish "$repo/Portal/Portal.csproj" -c Release -r linux-x64 --self-contained \
-      -p:UseAppHost=true -p:PublishReadyToRun=true -o "$context/portal" -nologo -v quiet > "$context.publish.log" 2>&1 \
+      -p:UseAppHost=true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
+      -o "$context/portal" -nologo -v quiet > "$context.publish.log" 2>&1 \
       || { cat "$context.publish.log" >&2; rm -f "$context.publish.log"; exit 1; }
     rm -f "$context.publish.log"
+    rm -rf "$repo"/Portal/obj/Release/*/linux-x64/R2R
     say "published in $(( $(now) - t0 )) s"
   fi
   local previous

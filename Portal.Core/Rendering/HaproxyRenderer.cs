@@ -97,7 +97,10 @@ public static class HaproxyRenderer
         // init-addr last,libc,none: start even when a web node's name does not resolve yet; the server stays
         // down (health check) until it does.
         var resolvers = options.Nameserver is null ? "" : $" resolvers {ResolversName} resolve-prefer ipv4";
-        b.AppendLine($"    default-server inter {hc.IntervalMs}ms rise {hc.Rise} fall {hc.Fall} init-addr last,libc,none{resolvers}");
+        // fastinter: while a server's state is in question (fewer than rise+fall-1 straight answers, which includes a
+        // freshly started HAProxy's first checks) check four times as often, so a dead web node leaves the rotation
+        // after one interval plus two short ones, and a new one joins without waiting out whole intervals.
+        b.AppendLine($"    default-server inter {hc.IntervalMs}ms fastinter {FastInterval(hc.IntervalMs)}ms rise {hc.Rise} fall {hc.Fall} init-addr last,libc,none{resolvers}");
         foreach (var node in spec.Web.Nodes)
         {
             var cookie = lb.StickySessions.Enabled ? $" cookie {node.Name}" : "";
@@ -118,6 +121,9 @@ public static class HaproxyRenderer
         }
         return b.ToString();
     }
+
+    /// <summary>A quarter of the check interval, not below 100 ms (HAProxy's checks are cheap; a web node's /health is too).</summary>
+    internal static int FastInterval(int intervalMs) => Math.Min(intervalMs, Math.Max(100, intervalMs / 4));
 
     public static string Balance(BalanceAlgorithm algorithm) => algorithm switch
     {

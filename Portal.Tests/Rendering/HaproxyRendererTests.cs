@@ -93,8 +93,16 @@ public class HaproxyRendererTests
 
         Assert.Contains("option httpchk GET /ready", lines);
         Assert.Contains("http-check expect status 200", lines);
-        Assert.Contains(lines, l => l.StartsWith("default-server inter 1500ms rise 4 fall 5 init-addr last,libc,none", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("default-server inter 1500ms fastinter 375ms rise 4 fall 5 init-addr last,libc,none", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(2000, 500)]
+    [InlineData(1000, 250)]
+    [InlineData(300, 100)]
+    [InlineData(100, 100)]
+    public void FastInterval_IsAQuarterOfTheInterval_NotBelow100Ms_NorAboveTheInterval(int interval, int fast) =>
+        Assert.Equal(fast, HaproxyRenderer.FastInterval(interval));
 
     [Fact]
     public void Render_Stats_ListensOnStatsPortWithRefresh()
