@@ -65,6 +65,11 @@ public static class CoreServices
     {
         var factory = services.GetRequiredService<IDbContextFactory<PortalDb>>();
         await using var db = await factory.CreateDbContextAsync(ct);
+        // Every command starts here. Migrate takes the migration lock and compares the model with the migrations'
+        // snapshot even when nothing is pending: ≈0.3 s of every command's start-up. Asking first is one query.
+        // (Tests still get the comparison: TestDatabase migrates with Migrate itself.)
+        if (!(await db.Database.GetPendingMigrationsAsync(ct)).Any())
+            return;
         await db.Database.MigrateAsync(ct);
     }
 }
