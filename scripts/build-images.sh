@@ -111,7 +111,7 @@ build_role() {
     dotnet publish "$repo/Portal/Portal.csproj" -c Release -r linux-x64 --self-contained \
       -p:UseAppHost=true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
       -o "$context/portal" -nologo -v quiet > "$context.publish.log" 2>&1 \
-      || { cat "$context.publish.log" >&2; rm -f "$context.publish.log"; exit 1; }
+      || { cat "$context.publish.log" >&2; rm -f "$context.publish.log"; rm -rf "$repo"/Portal/obj/Release/*/linux-x64/R2R; exit 1; }
     rm -f "$context.publish.log"
     rm -rf "$repo"/Portal/obj/Release/*/linux-x64/R2R
     say "published in $(( $(now) - t0 )) s"

@@ -33,9 +33,12 @@ public sealed class MigrationTests : IDisposable
     [Fact]
     public async Task Migrate_OlderDatabase_AppliesTheRest()
     {
-        var all = Open().Database.GetMigrations().ToList();
+        List<string> all;
         await using (var db = Open())
+        {
+            all = db.Database.GetMigrations().ToList();
             await db.GetService<IMigrator>().MigrateAsync(all[0], TestContext.Current.CancellationToken);
+        }
 
         await CoreServices.MigrateAsync(_services, TestContext.Current.CancellationToken);
 
