@@ -23,12 +23,7 @@ public sealed class BackendSettingsUiTests(BrowserFixture browser)
         var page = await context.NewPageAsync();
         await LogInAsync(page, "admin", AdminPassword(portal));
 
-        await OpenAsync(page, "/topologies");
-        await page.GetByTestId("import-yaml").ClickAsync();
-        await page.GetByTestId("import-text").FillAsync(TopologyYaml.Serialize(BackendSettingsTests.Topology()));
-        await Expect(page.GetByTestId("import-valid")).ToBeVisibleAsync();
-        await page.GetByTestId("import-save").ClickAsync();
-        await page.WaitForURLAsync($"**/topologies/{BackendSettingsTests.Name}");
+        await ImportAsync(page, TopologyYaml.Serialize(BackendSettingsTests.Topology()), BackendSettingsTests.Name);
 
         await OpenAsync(page, "/backends");
         await Expect(page.Locator("tbody tr")).ToHaveCountAsync(2);
