@@ -86,6 +86,11 @@ inputs_hash() {
   } | sha256sum | cut -d' ' -f1
 }
 
+# The SDK keeps precompiled assemblies in one obj/…/R2R folder whatever the composite switch, and reuses them when they
+# are newer than their sources: a plain ReadyToRun publish after the web image's would ship composite stubs without
+# their composite image (the process aborts at start). Emptied before and after, neither kind finds the other's there.
+clear_r2r() { rm -rf "$repo"/Portal/obj/Release/*/linux-x64/R2R; }
+
 build_role() {
   local role=$1 image="$prefix/$1:$tag" hash current t0 context
   hash=$(inputs_hash "$role")
@@ -104,16 +109,13 @@ build_role() {
     # Composite: the runtime, ASP.NET and the Portal precompiled as one unit, so generic code that crosses their
     # assemblies is precompiled too instead of being compiled by every web node as it boots (ADR 0014).
     say "publishing Portal (Release, linux-x64, self-contained, ReadyToRun composite)"
-    # The SDK keeps precompiled assemblies in one obj/…/R2R folder whatever the composite switch, and reuses them when
-    # they are newer than their sources: a plain ReadyToRun publish after this one would ship composite stubs without
-    # their composite image (the process aborts at start). Neither kind may find the other's there.
-    rm -rf "$repo"/Portal/obj/Release/*/linux-x64/R2R
+    clear_r2r
     dotnet publish "$repo/Portal/Portal.csproj" -c Release -r linux-x64 --self-contained \
       -p:UseAppHost=true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
       -o "$context/portal" -nologo -v quiet > "$context.publish.log" 2>&1 \
-      || { cat "$context.publish.log" >&2; rm -f "$context.publish.log"; rm -rf "$repo"/Portal/obj/Release/*/linux-x64/R2R; exit 1; }
+      || { cat "$context.publish.log" >&2; rm -f "$context.publish.log"; clear_r2r; exit 1; }
     rm -f "$context.publish.log"
-    rm -rf "$repo"/Portal/obj/Release/*/linux-x64/R2R
+    clear_r2r
     say "published in $(( $(now) - t0 )) s"
   fi
   local previous
