@@ -61,7 +61,11 @@ public static class WebNodeHost
     private static async Task<IResult> HealthAsync(IBlogStore store, SchemaInitializer schema, ILogger<SchemaInitializer> logger, CancellationToken aborted)
     {
         if (!schema.Ready.IsCompleted)
+        {
+            // Somebody wants to send traffic here: try the database now rather than after the backoff.
+            schema.RetryNow();
             return Results.Text("schema not ready yet: the database has not answered since start", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
