@@ -7,7 +7,8 @@
 # the primary's GTID position. Everything runs on loopback; each stack is removed (with its volumes) after.
 #
 # Usage: scripts/bench-deploy.sh            Env: HAPORTAL_BENCH_RUNS (1) runs per size and method
-# Needs: dockerd, the role images (scripts/build-images.sh), docker-compose, curl, the .NET SDK.
+# Needs: dockerd, the role images (scripts/build-images.sh; run here for web, which needs the .NET SDK when the
+#        sources changed), docker-compose, curl.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 runs=${HAPORTAL_BENCH_RUNS:-1}
@@ -23,10 +24,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Published as a release would be: ReadyToRun, so the command does not spend its first second compiling itself.
-echo "bench-deploy: publishing the Portal (Release, ReadyToRun)" >&2
-dotnet publish "$repo/Portal/Portal.csproj" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  -nologo -v q -clp:ErrorsOnly -o "$work/portal" >/dev/null
+# The command line is the release build, the one the web nodes run: scripts/build-images.sh publishes it (self-contained,
+# ReadyToRun composite, tiering off; ADR 0014) into the web image, brought up to date here and copied out of it.
+echo "bench-deploy: the Portal from the web image (scripts/build-images.sh web)" >&2
+"$repo/scripts/build-images.sh" web >&2
+image_copy=$(docker create "${HAPORTAL_IMAGE_PREFIX:-haportal}/web:${HAPORTAL_IMAGE_TAG:-dev}")
+docker cp "$image_copy:/app" "$work/portal"
+docker rm "$image_copy" >/dev/null
 portal="$work/portal/Portal"
 export Deploy__PublishAddress=127.0.0.1
 

@@ -28,9 +28,10 @@ internal sealed partial class NodeReadiness(
         {
             case NodeRole.Primary:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
-                await RunSqlAsync("create users and schema", BootstrapSql.Primary(Spec, Secret), ct).ConfigureAwait(false);
-                // Every database boots read-only (my.cnf names no role); the bootstrap makes this one the writer.
-                await RunSqlAsync("open the primary for writes", "SET GLOBAL read_only = OFF;", ct).ConfigureAwait(false);
+                // Every database boots read-only (my.cnf names no role); the bootstrap makes this one the writer. One
+                // exec: the client stops at the first error, so a failed bootstrap leaves the primary read-only.
+                await RunSqlAsync("create users and schema and open the primary for writes",
+                    BootstrapSql.Primary(Spec, Secret) + "\nSET GLOBAL read_only = OFF;", ct).ConfigureAwait(false);
                 break;
             case NodeRole.Replica:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
@@ -75,43 +76,43 @@ internal sealed partial class NodeReadiness(
             return (r.Succeeded && r.Stdout.Trim() == "1", Trim(r.Stderr));
         }, ct);
 
+    /// <summary>
+    /// Until the replica runs both threads and has applied the primary's GTID position as it was when replication
+    /// started (where the primary's position cannot be read, as on another Swarm node: until its lag is 0). Each probe
+    /// is one exec that waits up to a second for the position inside the server and then reads the status, so a
+    /// replica that catches up at once is seen at once, and one that cannot (a stopped SQL thread) is reported.
+    /// </summary>
     private async Task WaitForReplicationAsync(CancellationToken ct)
     {
-        await UntilAsync("replicate (IO and SQL threads running, lag 0)", async t =>
+        var primary = primaryContainer is null
+            ? DesiredStackBuilder.ContainerName(stack.Topology, Spec.Database.Primary!.Name)
+            : await primaryContainer(ct).ConfigureAwait(false);
+        var gtid = "";
+        if (primary is null)
+            report("the primary runs on another Swarm node: its GTID position is not read from here");
+        else
         {
-            var r = await engine.ExecAsync(containerId, ["mariadb", "--batch", "-e", "SHOW SLAVE STATUS\\G"], t).ConfigureAwait(false);
+            var pos = await engine.ExecAsync(primary, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@gtid_binlog_pos"], ct).ConfigureAwait(false);
+            if (!pos.Succeeded) throw new DeployStepException($"Could not read the primary's GTID position: {Trim(pos.Stderr)}");
+            gtid = pos.Stdout.Trim();
+        }
+        // Vertical output for both, so one parse reads them: Position_Wait is 0 once reached, -1 after the second.
+        var reach = (gtid.Length > 0 ? $"SELECT MASTER_GTID_WAIT('{gtid}', 1)" : "SELECT 0") + " AS Position_Wait\\G";
+        await UntilAsync(gtid.Length > 0 ? $"replicate up to the primary's GTID position {gtid}" : "replicate (IO and SQL threads running, lag 0)", async t =>
+        {
+            var r = await engine.ExecAsync(containerId, ["mariadb", "--batch", "-e", reach + " SHOW SLAVE STATUS\\G"], t).ConfigureAwait(false);
             if (!r.Succeeded) return (false, Trim(r.Stderr));
             var status = ParseVertical(r.Stdout);
+            var reached = status.GetValueOrDefault("Position_Wait") == "0";
             var io = status.GetValueOrDefault("Slave_IO_Running");
             var sql = status.GetValueOrDefault("Slave_SQL_Running");
             var lag = status.GetValueOrDefault("Seconds_Behind_Master");
             if (sql == "No" && status.GetValueOrDefault("Last_SQL_Errno") is { } errno && errno != "0")
                 throw new DeployStepException($"Replication SQL thread stopped: {status.GetValueOrDefault("Last_SQL_Error")}");
-            var detail = $"IO {io}, SQL {sql}, lag {lag}; {status.GetValueOrDefault("Last_IO_Error")}".TrimEnd(' ', ';');
-            return (io == "Yes" && sql == "Yes" && lag == "0", detail);
+            var detail = $"IO {io}, SQL {sql}, lag {lag}{(gtid.Length > 0 && !reached ? ", position not reached yet" : "")}; {status.GetValueOrDefault("Last_IO_Error")}".TrimEnd(' ', ';');
+            return (io == "Yes" && sql == "Yes" && (gtid.Length > 0 ? reached : lag == "0"), detail);
         }, ct).ConfigureAwait(false);
-
-        // Lag 0 is measured on events already fetched; wait for the primary's position itself.
-        var primary = primaryContainer is null
-            ? DesiredStackBuilder.ContainerName(stack.Topology, Spec.Database.Primary!.Name)
-            : await primaryContainer(ct).ConfigureAwait(false);
-        if (primary is null)
-        {
-            report("the primary runs on another Swarm node: its GTID position is not read from here");
-            return;
-        }
-        var pos = await engine.ExecAsync(primary, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@gtid_binlog_pos"], ct).ConfigureAwait(false);
-        if (!pos.Succeeded) throw new DeployStepException($"Could not read the primary's GTID position: {Trim(pos.Stderr)}");
-        var gtid = pos.Stdout.Trim();
-        if (gtid.Length == 0) return;
-        var seconds = (int)Math.Max(1, settings.ReadyTimeout.TotalSeconds);
-        await UntilAsync($"reach the primary's GTID position {gtid}", async t =>
-        {
-            var r = await engine.ExecAsync(containerId,
-                ["mariadb", "--batch", "--skip-column-names", "-e", $"SELECT MASTER_GTID_WAIT('{gtid}', {seconds})"], t).ConfigureAwait(false);
-            return (r.Succeeded && r.Stdout.Trim() == "0", Trim(r.Stdout + r.Stderr));
-        }, ct).ConfigureAwait(false);
-        report($"replicating, at {gtid}");
+        if (gtid.Length > 0) report($"replicating, at {gtid}");
     }
 
     private async Task WaitForLoadBalancerAsync(CancellationToken ct)

@@ -39,12 +39,16 @@ public sealed class StackDeployer(
         var unsupported = DesiredStackBuilder.Unsupported(spec);
         if (!unsupported.IsEmpty) return new PreparedDeploy(new DeployPlan(spec.Name, [], unsupported), null);
 
-        var observed = await WithInstalledConfigAsync(await engine.ObserveAsync(spec.Name, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-        var secrets = await SecretsAsync(spec.Name, observed, ct).ConfigureAwait(false);
+        // The engine and the secrets store are asked at once (the store needs the engine's answer only for a stack
+        // deployed before secrets were stored): on a command's first call each costs a few hundred ms of warming up.
+        var observing = ObserveAsync(spec.Name, ct);
+        var finding = SecretsAsync(spec.Name, observing, ct);
+        await Task.WhenAll(observing, finding).ConfigureAwait(false);
+        var (observed, secrets) = (observing.Result, finding.Result);
         var desired = DesiredStackBuilder.Build(spec, settings, secrets);
-        var imageIds = new Dictionary<string, string?>();
-        foreach (var image in desired.Images)
-            imageIds[image] = await engine.ImageIdAsync(image, ct).ConfigureAwait(false);
+        var images = desired.Images.ToList();
+        var ids = await Task.WhenAll(images.Select(image => engine.ImageIdAsync(image, ct))).ConfigureAwait(false);
+        var imageIds = images.Zip(ids).ToDictionary(p => p.First, p => p.Second);
         return new PreparedDeploy(DeployPlanner.Plan(desired, observed, imageIds), desired);
     }
 
@@ -82,9 +86,13 @@ public sealed class StackDeployer(
             [.. observed.Networks.Select(n => n.Name)], [.. observed.Volumes.Select(v => v.Name)]);
     }
 
-    /// <summary>A running load balancer that was reloaded in place reports the config it now has, not the one it was created with.</summary>
-    private async Task<ObservedStack> WithInstalledConfigAsync(ObservedStack observed, CancellationToken ct)
+    /// <summary>
+    /// The topology's objects on the engine; a running load balancer that was reloaded in place reports the config it
+    /// now has, not the one it was created with.
+    /// </summary>
+    private async Task<ObservedStack> ObserveAsync(string topology, CancellationToken ct)
     {
+        var observed = await engine.ObserveAsync(topology, ct).ConfigureAwait(false);
         var lbRole = DesiredStackBuilder.RoleLabel(NodeRole.LoadBalancer);
         var containers = ImmutableArray.CreateBuilder<EngineContainer>(observed.Containers.Length);
         foreach (var c in observed.Containers)
@@ -102,10 +110,10 @@ public sealed class StackDeployer(
         return observed with { Containers = containers.MoveToImmutable() };
     }
 
-    private async Task<StackSecrets> SecretsAsync(string topology, ObservedStack observed, CancellationToken ct) =>
+    private async Task<StackSecrets> SecretsAsync(string topology, Task<ObservedStack> observed, CancellationToken ct) =>
         secrets is null
-            ? await RunningSecretsAsync(observed, ct).ConfigureAwait(false) ?? StackSecrets.Generate()
-            : await secrets.GetOrCreateAsync(topology, t => RunningSecretsAsync(observed, t), ct).ConfigureAwait(false);
+            ? await RunningSecretsAsync(await observed.ConfigureAwait(false), ct).ConfigureAwait(false) ?? StackSecrets.Generate()
+            : await secrets.GetOrCreateAsync(topology, async t => await RunningSecretsAsync(await observed.ConfigureAwait(false), t).ConfigureAwait(false), ct).ConfigureAwait(false);
 
     /// <summary>
     /// The passwords a running database container carries (every one carries the same): what a stack deployed before

@@ -38,20 +38,22 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
 
     public Task<ObservedStack> ObserveAsync(string topology, CancellationToken ct) => Guard($"list objects of topology '{topology}'", async () =>
     {
+        // The engine answers these at once; asked one after the other, a large stack's plan waited on each in turn.
         var filter = LabelFilter($"{EngineLabels.Topology}={topology}");
-        var containers = await _client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }, ct).ConfigureAwait(false);
-        var networks = await _client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }, ct).ConfigureAwait(false);
-        var volumes = await _client.Volumes.ListAsync(new VolumesListParameters { Filters = filter }, ct).ConfigureAwait(false);
-        var observed = new List<EngineContainer>(containers.Count);
+        var listing = _client.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }, ct);
+        var listingNetworks = _client.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }, ct);
+        var listingVolumes = _client.Volumes.ListAsync(new VolumesListParameters { Filters = filter }, ct);
+        await Task.WhenAll(listing, listingNetworks, listingVolumes).ConfigureAwait(false);
+        var (networks, volumes) = (listingNetworks.Result, listingVolumes.Result);
         // A Swarm task's container carries its service's labels, but it is the Swarm's to replace or remove.
-        foreach (var c in containers.Where(c => c.Labels?.ContainsKey(SwarmServiceLabel) != true))
+        var observed = await Task.WhenAll(listing.Result.Where(c => c.Labels?.ContainsKey(SwarmServiceLabel) != true).Select(async c =>
         {
             // The list's network settings carry no aliases; inspect has them (also for created, never-started containers).
             var inspect = await _client.Containers.InspectContainerAsync(c.ID, ct).ConfigureAwait(false);
             var joined = (inspect.NetworkSettings?.Networks ?? new Dictionary<string, EndpointSettings>())
                 .ToImmutableDictionary(n => n.Key, n => (n.Value.Aliases ?? []).ToImmutableArray());
-            observed.Add(ToContainer(c) with { Networks = joined });
-        }
+            return ToContainer(c) with { Networks = joined };
+        })).ConfigureAwait(false);
         return new ObservedStack(
             topology,
             [.. observed.OrderBy(c => c.Name, StringComparer.Ordinal)],

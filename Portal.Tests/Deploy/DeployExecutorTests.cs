@@ -80,7 +80,7 @@ public class DeployExecutorTests
         var failed = events[^1];
         Assert.Equal(DeployEventKind.Failed, failed.Kind);
         Assert.Equal("db1", failed.Step!.Node);
-        Assert.Contains("Step 'create container t1-db1' on node 'db1' failed: Could not create users and schema: ERROR 1064 (42000): scripted failure", failed.Message);
+        Assert.Contains("Step 'create container t1-db1' on node 'db1' failed: Could not create users and schema and open the primary for writes: ERROR 1064 (42000): scripted failure", failed.Message);
         Assert.Equal(["network", "network", "volume", "volume"], failed.Done.Select(s => s.Object.ToString().ToLowerInvariant()).Order());
         Assert.Contains("create container t1-web1 (stopped before it was put to work)", failed.Message);
         Assert.Contains("create container t1-web2 (stopped before it was put to work)", failed.Message);

@@ -107,13 +107,12 @@ public class ScriptedEngine : DispatchProxy
             Record($"answers {container}");
             return Ok("1\n");
         }
-        if (text.Contains("SHOW SLAVE STATUS", StringComparison.Ordinal))
-            return Ok("Slave_IO_Running: Yes\nSlave_SQL_Running: Yes\nSeconds_Behind_Master: 0\n");
         if (text.Contains("@@gtid_binlog_pos", StringComparison.Ordinal)) return Ok("0-1-3\n");
-        if (text.Contains("MASTER_GTID_WAIT", StringComparison.Ordinal))
+        if (text.Contains("MASTER_GTID_WAIT('0-1-3'", StringComparison.Ordinal) && text.Contains("SHOW SLAVE STATUS", StringComparison.Ordinal))
         {
             Record($"replicating {container}");
-            return Ok("0\n");
+            return Ok("*************************** 1. row ***************************\nPosition_Wait: 0\n" +
+                "*************************** 1. row ***************************\nSlave_IO_Running: Yes\nSlave_SQL_Running: Yes\nSeconds_Behind_Master: 0\n");
         }
         if (command[0] == "bash" && command.Count == 5)
         {
