@@ -152,9 +152,16 @@ internal sealed partial class NodeReadiness(
     // from the very containers being waited for. The last attempt's answer is what the exec returns.
     private const int PollsPerExec = 25;
 
-    /// <summary>Runs its arguments until they print exactly "1"; then prints 1. After the last attempt, its output goes to stderr.</summary>
+    /// <summary>
+    /// Runs its arguments until they print exactly "1"; then prints 1. After the last attempt, its output goes to stderr.
+    /// The client is not even started while the server has no socket (Debian's MariaDB and MySQL images keep it in
+    /// /run/mysqld): a database initialising its data directory takes seconds, and a client started every 200 ms
+    /// meanwhile, in four databases at once, was a second of a large deploy's CPU.
+    /// </summary>
     private static readonly string SqlPollScript =
-        $"n=0; while :; do out=$(\"$@\" 2>&1) && [ \"$out\" = 1 ] && {{ echo 1; exit 0; }}; n=$((n+1)); " +
+        "n=0; while :; do " +
+        "if [ -d /run/mysqld ] && [ ! -S /run/mysqld/mysqld.sock ]; then out='no server socket yet (/run/mysqld/mysqld.sock)'; " +
+        "else out=$(\"$@\" 2>&1) && [ \"$out\" = 1 ] && { echo 1; exit 0; }; fi; n=$((n+1)); " +
         $"[ $n -ge {PollsPerExec} ] && {{ printf '%s\\n' \"$out\" >&2; exit 1; }}; sleep 0.2; done";
 
     private const string HttpGetFunction =
