@@ -301,6 +301,17 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
             }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Forbidden
+                                                && e.ResponseBody?.Contains("active endpoints", StringComparison.Ordinal) == true)
+            {
+                // Sometimes the count stays wrong until dockerd restarts (moby/moby#42119, seen here about once in 40
+                // destroys of a 13-container stack): say so rather than leave the operator looking for a container.
+                var network = await _client.Networks.InspectNetworkAsync(networkId, ct).ConfigureAwait(false);
+                if (network.Containers is { Count: > 0 }) throw;
+                throw new ContainerEngineException(
+                    $"Could not remove network {network.Name}: the engine still counts an endpoint on it although no container is attached " +
+                    $"(a Docker 20.10 fault, moby/moby#42119); restarting dockerd clears the count, then destroy again. Engine: {ApiMessage(e.ResponseBody)}", e);
+            }
         }
     });
 
