@@ -96,23 +96,23 @@ internal sealed partial class NodeReadiness(
             if (!pos.Succeeded) throw new DeployStepException($"Could not read the primary's GTID position: {Trim(pos.Stderr)}");
             gtid = pos.Stdout.Trim();
         }
+        var known = gtid.Length > 0;
         // Vertical output for both, so one parse reads them: Position_Wait is 0 once reached, -1 after the second.
-        var reach = (gtid.Length > 0 ? $"SELECT MASTER_GTID_WAIT('{gtid}', 1)" : "SELECT 0") + " AS Position_Wait\\G";
-        await UntilAsync(gtid.Length > 0 ? $"replicate up to the primary's GTID position {gtid}" : "replicate (IO and SQL threads running, lag 0)", async t =>
+        var reach = (known ? $"SELECT MASTER_GTID_WAIT('{gtid}', 1)" : "SELECT 0") + " AS Position_Wait\\G";
+        await UntilAsync(known ? $"replicate up to the primary's GTID position {gtid}" : "replicate (IO and SQL threads running, lag 0)", async t =>
         {
             var r = await engine.ExecAsync(containerId, ["mariadb", "--batch", "-e", reach + " SHOW SLAVE STATUS\\G"], t).ConfigureAwait(false);
             if (!r.Succeeded) return (false, Trim(r.Stderr));
             var status = ParseVertical(r.Stdout);
-            var reached = status.GetValueOrDefault("Position_Wait") == "0";
             var io = status.GetValueOrDefault("Slave_IO_Running");
             var sql = status.GetValueOrDefault("Slave_SQL_Running");
             var lag = status.GetValueOrDefault("Seconds_Behind_Master");
             if (sql == "No" && status.GetValueOrDefault("Last_SQL_Errno") is { } errno && errno != "0")
                 throw new DeployStepException($"Replication SQL thread stopped: {status.GetValueOrDefault("Last_SQL_Error")}");
-            var detail = $"IO {io}, SQL {sql}, lag {lag}{(gtid.Length > 0 && !reached ? ", position not reached yet" : "")}; {status.GetValueOrDefault("Last_IO_Error")}".TrimEnd(' ', ';');
-            return (io == "Yes" && sql == "Yes" && (gtid.Length > 0 ? reached : lag == "0"), detail);
+            var caughtUp = known ? status.GetValueOrDefault("Position_Wait") == "0" : lag == "0";
+            var detail = $"IO {io}, SQL {sql}, lag {lag}{(known && !caughtUp ? ", position not reached yet" : "")}; {status.GetValueOrDefault("Last_IO_Error")}".TrimEnd(' ', ';');
+            return (io == "Yes" && sql == "Yes" && caughtUp, detail);
         }, ct).ConfigureAwait(false);
-        if (gtid.Length > 0) report($"replicating, at {gtid}");
     }
 
     private async Task WaitForLoadBalancerAsync(CancellationToken ct)
@@ -158,9 +158,11 @@ internal sealed partial class NodeReadiness(
     /// /run/mysqld): a database initialising its data directory takes seconds, and a client started every 200 ms
     /// meanwhile, in four databases at once, was a second of a large deploy's CPU.
     /// </summary>
+    private const string ServerSocket = "/run/mysqld/mysqld.sock";
+
     private static readonly string SqlPollScript =
-        "n=0; while :; do " +
-        "if [ -d /run/mysqld ] && [ ! -S /run/mysqld/mysqld.sock ]; then out='no server socket yet (/run/mysqld/mysqld.sock)'; " +
+        $"s={ServerSocket}; n=0; while :; do " +
+        "if [ -d \"${s%/*}\" ] && [ ! -S \"$s\" ]; then out=\"no server socket yet ($s)\"; " +
         "else out=$(\"$@\" 2>&1) && [ \"$out\" = 1 ] && { echo 1; exit 0; }; fi; n=$((n+1)); " +
         $"[ $n -ge {PollsPerExec} ] && {{ printf '%s\\n' \"$out\" >&2; exit 1; }}; sleep 0.2; done";
 

@@ -296,14 +296,13 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
                 return true;
             }
             catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Forbidden
-                                                && e.ResponseBody?.Contains("active endpoints", StringComparison.Ordinal) == true
-                                                && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
-            }
-            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Forbidden
                                                 && e.ResponseBody?.Contains("active endpoints", StringComparison.Ordinal) == true)
             {
+                if (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+                    continue;
+                }
                 // Sometimes the count stays wrong until dockerd restarts (moby/moby#42119, seen here about once in 40
                 // destroys of a 13-container stack): say so rather than leave the operator looking for a container.
                 var network = await _client.Networks.InspectNetworkAsync(networkId, ct).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using HaPortal.Tests.Infrastructure;
 using HaPortal.WebNode;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -46,11 +47,7 @@ public sealed class SchemaInitializerTests
         Assert.False(initializer.Ready.IsCompleted);
 
         // Moved forward in steps: the delay may be registered only after the first look.
-        for (var i = 0; i < 500 && !initializer.Ready.IsCompleted; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(50));
-            await Task.Delay(10, Ct);
-        }
+        await _time.AdvanceUntilAsync(() => initializer.Ready.IsCompleted, Ct);
         Assert.True(initializer.Ready.IsCompleted);
         Assert.Equal(2, _attempts);
         await initializer.StopAsync(Ct);

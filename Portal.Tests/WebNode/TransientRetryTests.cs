@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using HaPortal.Core.Blog;
+using HaPortal.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
@@ -24,11 +25,7 @@ public sealed class TransientRetryTests
     // Moves fake time forward until the work finishes, so backoff delays pass without sleeping.
     private async Task<T> RunAsync<T>(Task<T> task)
     {
-        for (var i = 0; i < 1000 && !task.IsCompleted; i++)
-        {
-            _time.Advance(TimeSpan.FromMilliseconds(50));
-            await Task.Delay(1, Ct);
-        }
+        await _time.AdvanceUntilAsync(() => task.IsCompleted, Ct);
         return await task;
     }
 
