@@ -216,7 +216,8 @@ public sealed class DeployExecutor(IContainerEngine engine, DeploySettings setti
     {
         if (step is { Action: PlanAction.Recreate, ObservedId: { } old })
             await engine.RemoveContainerAsync(old, ct).ConfigureAwait(false);
-        await engine.CreateContainerAsync(container.Definition, ct).ConfigureAwait(false);
+        // The check interval is outside the settings hash: a changed cadence of observation recreates nothing.
+        await engine.CreateContainerAsync(container.Definition with { HealthCheckInterval = settings.HealthCheckInterval }, ct).ConfigureAwait(false);
         // By name from here on (unique on the engine, and what an operator recognises in a message).
         var name = container.Definition.Name;
         if (container.SqlAliases is { } aliases)

@@ -36,8 +36,7 @@ internal sealed partial class NodeReadiness(
             case NodeRole.Replica:
                 await WaitForSqlAsync(ct).ConfigureAwait(false);
                 await WaitForAsync(beforeServing, ct).ConfigureAwait(false);
-                await RunSqlAsync("start replication", BootstrapSql.Replica(Spec, Secret), ct).ConfigureAwait(false);
-                await WaitForReplicationAsync(ct).ConfigureAwait(false);
+                await ReplicateAsync(ct).ConfigureAwait(false);
                 break;
             case NodeRole.Web:
                 await WaitForAsync(beforeServing, ct).ConfigureAwait(false);
@@ -77,31 +76,24 @@ internal sealed partial class NodeReadiness(
         }, ct);
 
     /// <summary>
-    /// Until the replica runs both threads and has applied the primary's GTID position as it was when replication
-    /// started (where the primary's position cannot be read, as on another Swarm node: until its lag is 0). Each probe
-    /// is one exec that waits up to a second for the position inside the server and then reads the status, so a
-    /// replica that catches up at once is seen at once, and one that cannot (a stopped SQL thread) is reported.
+    /// Starts replication and waits until the replica runs both threads and has applied the primary's GTID position as
+    /// it was just before (where the primary's position cannot be read, as on another Swarm node: until its lag is 0).
+    /// Each probe is one exec that waits up to a second for the position inside the server and then reads the status,
+    /// so a replica that catches up at once is seen at once, and one that cannot (a stopped SQL thread) is reported.
+    /// The first probe shares the exec that starts replication: the client stops at the first error, so a failed start
+    /// runs no probe.
     /// </summary>
-    private async Task WaitForReplicationAsync(CancellationToken ct)
+    private async Task ReplicateAsync(CancellationToken ct)
     {
-        var primary = primaryContainer is null
-            ? DesiredStackBuilder.ContainerName(stack.Topology, Spec.Database.Primary!.Name)
-            : await primaryContainer(ct).ConfigureAwait(false);
-        var gtid = "";
-        if (primary is null)
-            report("the primary runs on another Swarm node: its GTID position is not read from here");
-        else
-        {
-            var pos = await engine.ExecAsync(primary, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@gtid_binlog_pos"], ct).ConfigureAwait(false);
-            if (!pos.Succeeded) throw new DeployStepException($"Could not read the primary's GTID position: {Trim(pos.Stderr)}");
-            gtid = pos.Stdout.Trim();
-        }
+        var gtid = await PrimaryPositionAsync(ct).ConfigureAwait(false);
         var known = gtid.Length > 0;
         // Vertical output for both, so one parse reads them: Position_Wait is 0 once reached, -1 after the second.
-        var reach = (known ? $"SELECT MASTER_GTID_WAIT('{gtid}', 1)" : "SELECT 0") + " AS Position_Wait\\G";
+        var probe = (known ? $"SELECT MASTER_GTID_WAIT('{gtid}', 1)" : "SELECT 0") + " AS Position_Wait\\G SHOW SLAVE STATUS\\G";
+        ExecResult? started = await RunSqlAsync("start replication", BootstrapSql.Replica(Spec, Secret) + "\n" + probe, ct).ConfigureAwait(false);
         await UntilAsync(known ? $"replicate up to the primary's GTID position {gtid}" : "replicate (IO and SQL threads running, lag 0)", async t =>
         {
-            var r = await engine.ExecAsync(containerId, ["mariadb", "--batch", "-e", reach + " SHOW SLAVE STATUS\\G"], t).ConfigureAwait(false);
+            var r = started ?? await engine.ExecAsync(containerId, ["mariadb", "--batch", "-e", probe], t).ConfigureAwait(false);
+            started = null;
             if (!r.Succeeded) return (false, Trim(r.Stderr));
             var status = ParseVertical(r.Stdout);
             var io = status.GetValueOrDefault("Slave_IO_Running");
@@ -113,6 +105,22 @@ internal sealed partial class NodeReadiness(
             var detail = $"IO {io}, SQL {sql}, lag {lag}{(known && !caughtUp ? ", position not reached yet" : "")}; {status.GetValueOrDefault("Last_IO_Error")}".TrimEnd(' ', ';');
             return (io == "Yes" && sql == "Yes" && caughtUp, detail);
         }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The primary's GTID position; empty where it cannot be read from here.</summary>
+    private async Task<string> PrimaryPositionAsync(CancellationToken ct)
+    {
+        var primary = primaryContainer is null
+            ? DesiredStackBuilder.ContainerName(stack.Topology, Spec.Database.Primary!.Name)
+            : await primaryContainer(ct).ConfigureAwait(false);
+        if (primary is null)
+        {
+            report("the primary runs on another Swarm node: its GTID position is not read from here");
+            return "";
+        }
+        var pos = await engine.ExecAsync(primary, ["mariadb", "--batch", "--skip-column-names", "-e", "SELECT @@gtid_binlog_pos"], ct).ConfigureAwait(false);
+        if (!pos.Succeeded) throw new DeployStepException($"Could not read the primary's GTID position: {Trim(pos.Stderr)}");
+        return pos.Stdout.Trim();
     }
 
     private async Task WaitForLoadBalancerAsync(CancellationToken ct)
@@ -189,11 +197,13 @@ internal sealed partial class NodeReadiness(
         return (status, bodyAt < 0 ? "" : r.Stdout[(bodyAt + 4)..]);
     }
 
-    private async Task RunSqlAsync(string what, string sql, CancellationToken ct)
+    /// <summary>Runs SQL through the client in one exec; what it printed is the caller's (a probe that shares the exec).</summary>
+    private async Task<ExecResult> RunSqlAsync(string what, string sql, CancellationToken ct)
     {
         var r = await engine.ExecAsync(containerId, ["sh", "-c", "mariadb --batch <<HAPORTAL_SQL\n" + ShellHeredoc(sql) + "\nHAPORTAL_SQL\n"], ct).ConfigureAwait(false);
         if (!r.Succeeded) throw new DeployStepException($"Could not {what}: {Trim(r.Stderr)}");
         report(what + ": done");
+        return r;
     }
 
     /// <summary>Repeats a probe until it passes, the container stops, or <see cref="DeploySettings.ReadyTimeout"/> runs out.</summary>

@@ -189,6 +189,8 @@ public sealed class DockerEngine(ContainerEngineOptions options) : IContainerEng
                 Labels = d.Labels.ToDictionary(),
                 Env = [.. d.Environment.Concat(d.SecretEnvironment).Select(kv => $"{kv.Key}={kv.Value}")],
                 Cmd = d.Command is { } cmd ? [.. cmd] : null,
+                // Only the interval: the engine takes the image's test, timeout and start period for what is left unset.
+                Healthcheck = d.HealthCheckInterval is { } every ? new HealthConfig { Interval = every } : null,
                 ExposedPorts = d.Ports.ToDictionary(p => $"{p.ContainerPort}/tcp", _ => default(EmptyStruct)),
                 HostConfig = new HostConfig
                 {

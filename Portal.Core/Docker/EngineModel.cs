@@ -94,6 +94,9 @@ public sealed record ContainerDefinition
     /// the engine refuses them with a shared namespace.
     /// </summary>
     public string? NetworkMode { get; init; }
+
+    /// <summary>How often the engine runs the image's health check; null keeps the image's own interval.</summary>
+    public TimeSpan? HealthCheckInterval { get; init; }
 }
 
 public sealed record ExecResult(long ExitCode, string Stdout, string Stderr)

@@ -100,7 +100,8 @@ public class ScriptedEngine : DispatchProxy
         {
             if (container == FailSqlOn) return new ExecResult(1, "", "ERROR 1064 (42000): scripted failure");
             Record($"sql {container}");
-            return Ok("");
+            // A replica's start shares its exec with the first replication probe.
+            return text.Contains("MASTER_GTID_WAIT", StringComparison.Ordinal) ? Replicating(container, text) : Ok("");
         }
         if (text.EndsWith("SELECT 1", StringComparison.Ordinal))
         {
@@ -108,12 +109,7 @@ public class ScriptedEngine : DispatchProxy
             return Ok("1\n");
         }
         if (text.Contains("@@gtid_binlog_pos", StringComparison.Ordinal)) return Ok("0-1-3\n");
-        if (text.Contains("MASTER_GTID_WAIT('0-1-3'", StringComparison.Ordinal) && text.Contains("SHOW SLAVE STATUS", StringComparison.Ordinal))
-        {
-            Record($"replicating {container}");
-            return Ok("*************************** 1. row ***************************\nPosition_Wait: 0\n" +
-                "*************************** 1. row ***************************\nSlave_IO_Running: Yes\nSlave_SQL_Running: Yes\nSeconds_Behind_Master: 0\n");
-        }
+        if (text.Contains("MASTER_GTID_WAIT", StringComparison.Ordinal)) return Replicating(container, text);
         if (command[0] == "bash" && command.Count == 5)
         {
             if (command[4] == "/stats;csv")
@@ -127,6 +123,15 @@ public class ScriptedEngine : DispatchProxy
             return Ok("HTTP/1.0 200 OK\r\n\r\nok");
         }
         throw new NotSupportedException($"The scripted engine has no answer for '{text}'.");
+    }
+
+    private ExecResult Replicating(string container, string command)
+    {
+        if (!command.Contains("MASTER_GTID_WAIT('0-1-3'", StringComparison.Ordinal) || !command.Contains("SHOW SLAVE STATUS", StringComparison.Ordinal))
+            throw new NotSupportedException($"The scripted engine has no answer for '{command}'.");
+        Record($"replicating {container}");
+        return Ok("*************************** 1. row ***************************\nPosition_Wait: 0\n" +
+            "*************************** 1. row ***************************\nSlave_IO_Running: Yes\nSlave_SQL_Running: Yes\nSeconds_Behind_Master: 0\n");
     }
 
     private static ExecResult Ok(string stdout) => new(0, stdout, "");

@@ -155,6 +155,41 @@ public class DockerEngineTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task CreateContainer_WithAHealthCheckInterval_RunsTheImagesCheckAtThatInterval()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var settings = new DeploySettings();
+        var engine = await DockerTestEngine.RequireAsync(settings, ct);
+        // Shared with the engine (one client per endpoint): not disposed here.
+        var docker = DockerClients.For(new Uri($"unix://{DockerTestEngine.Socket}"));
+        var name = DockerTestEngine.UniqueName("healthcheck");
+        var image = (await docker.Images.InspectImageAsync(settings.DatabaseImage, ct)).Config.Healthcheck;
+        Assert.NotEmpty(image.Test);
+        try
+        {
+            var id = await engine.CreateContainerAsync(new ContainerDefinition
+            {
+                Name = name,
+                Hostname = "x",
+                Image = settings.DatabaseImage,
+                Network = "bridge",
+                HealthCheckInterval = TimeSpan.FromSeconds(15),
+            }, ct);
+
+            var check = (await docker.Containers.InspectContainerAsync(id, ct)).Config.Healthcheck;
+            Assert.Equal(TimeSpan.FromSeconds(15), check.Interval);
+            // Everything else is the image's own check.
+            Assert.Equal(image.Test, check.Test);
+            Assert.Equal(image.Timeout, check.Timeout);
+            Assert.Equal(image.StartPeriod, check.StartPeriod);
+        }
+        finally
+        {
+            await engine.RemoveContainerAsync(name, CancellationToken.None);
+        }
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task CreateContainer_FromAnAbsentImage_SaysWhichContainerAndImage()
     {
         var ct = TestContext.Current.CancellationToken;

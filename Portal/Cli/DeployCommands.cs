@@ -13,7 +13,7 @@ namespace HaPortal.Cli;
 /// plan, apply, destroy, status: a topology (file or stored name) on a Docker engine, through the same
 /// <see cref="DeployOperations"/> as the deploy page and the API (one deploy per topology, apply and destroy audited).
 /// Settings: Docker__Endpoint (default unix:///var/run/docker.sock), Deploy__WebImage, Deploy__DatabaseImage,
-/// Deploy__LoadBalancerImage, Deploy__PublishAddress (default 0.0.0.0), Deploy__ReadyTimeout.
+/// Deploy__LoadBalancerImage, Deploy__PublishAddress (default 0.0.0.0), Deploy__ReadyTimeout, Deploy__HealthCheckInterval.
 /// </summary>
 public static class DeployCommands
 {

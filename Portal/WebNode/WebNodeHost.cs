@@ -7,7 +7,10 @@ public static class WebNodeHost
 {
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Slim: HTTP only, console logging only; a web node boots beside its databases on every apply, and what it does
+        // not need (HTTPS and QUIC set-up, hosting startup assemblies, the debug and event-source loggers) is CPU that
+        // many nodes booting at once take from each other (ADR 0014).
+        var builder = WebApplication.CreateSlimBuilder(args);
         builder.WebHost.UseStaticWebAssets();
 
         var write = builder.Configuration.GetConnectionString("App");
