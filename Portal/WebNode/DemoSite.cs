@@ -34,9 +34,12 @@ public static class DemoSite
             return Page<PostView>(new { Post = answered.Value, Provenance = provenance, Token = TokenFor(http, antiforgery) });
         });
 
-        site.MapPost("/posts/{id:long}/comments", async (long id, [FromForm] CommentForm form, HttpContext http, IBlogStore store,
-            NodeIdentity node, IAntiforgery antiforgery, ILogger<NodeIdentity> logger) =>
+        // Form fields as simple parameters: endpoints with them are generated at build time, with a bound object at run
+        // time (each web node compiling them as it boots).
+        site.MapPost("/posts/{id:long}/comments", async (long id, [FromForm] string? author, [FromForm] string? body, HttpContext http,
+            IBlogStore store, NodeIdentity node, IAntiforgery antiforgery, ILogger<NodeIdentity> logger) =>
         {
+            var form = new CommentForm { Author = author, Body = body };
             var comment = new NewComment(id, form.Author ?? "", form.Body ?? "");
             var errors = BlogValidation.Validate(comment);
             if (errors.Count > 0)
@@ -57,9 +60,10 @@ public static class DemoSite
         site.MapGet(DemoUrls.Write, async (HttpContext http, NodeIdentity node, IAntiforgery antiforgery) =>
             Page<WritePage>(new { Provenance = await ProvenanceAsync(http, node, null), Token = TokenFor(http, antiforgery) }));
 
-        site.MapPost(DemoUrls.Posts, async ([FromForm] PostForm form, HttpContext http, IBlogStore store, NodeIdentity node,
-            IAntiforgery antiforgery, ILogger<NodeIdentity> logger) =>
+        site.MapPost(DemoUrls.Posts, async ([FromForm] string? title, [FromForm] string? author, [FromForm] string? body, HttpContext http,
+            IBlogStore store, NodeIdentity node, IAntiforgery antiforgery, ILogger<NodeIdentity> logger) =>
         {
+            var form = new PostForm { Title = title, Author = author, Body = body };
             var post = new NewPost(form.Title ?? "", form.Body ?? "", form.Author ?? "");
             var errors = BlogValidation.Validate(post);
             if (errors.Count > 0)

@@ -12,6 +12,9 @@ public static class DemoUrls
     public const string WhoAmI = "/whoami";
     public const string Health = "/health";
 
+    /// <summary>The demo pages' stylesheet and script (wwwroot/demo); the only static files a web node serves.</summary>
+    public const string Assets = "/demo";
+
     public static string Post(long id) => $"/posts/{id}";
     public static string Comments(long postId) => $"/posts/{postId}/comments";
 

@@ -1,4 +1,5 @@
 using HaPortal.Core.Blog;
+using Microsoft.AspNetCore.Antiforgery;
 
 namespace HaPortal.WebNode;
 
@@ -42,9 +43,16 @@ public static class WebNodeHost
         // No stack traces for the public: an unexpected failure is a plain 500.
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler(error => error.Run(ctx => Results.Text("Something went wrong on this web node.", statusCode: 500).ExecuteAsync(ctx)));
+        // Only the demo's own files, straight from wwwroot: the Portal's static-asset manifest (MudBlazor, Blazor's
+        // script) is the admin portal's, and reading it and routing its endpoints was boot time of every web node.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(DemoUrls.Assets), demo => demo.UseStaticFiles());
         app.UseSession();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        // The form endpoints are generated at build time, and generated code reads the form without looking at the
+        // antiforgery verdict (it throws: a 500). Refuse a failed token here, as endpoints built at run time do: 400.
+        app.Use((http, next) => http.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false }
+            ? Results.BadRequest().ExecuteAsync(http)
+            : next(http));
         app.MapGet(DemoUrls.Health, HealthAsync);
         app.MapDemoSite();
 
