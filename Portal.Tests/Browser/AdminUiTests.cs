@@ -32,6 +32,8 @@ public sealed class AdminUiTests(BrowserFixture browser)
 
         await page.GetByTestId("edit-topology").ClickAsync();
         await page.WaitForURLAsync("**/topologies/seed-stack/edit");
+        // A click on a tab before the page is interactive does nothing (seen on a loaded machine in CI).
+        await WaitInteractiveAsync(page);
         await page.GetByRole(AriaRole.Tab, new() { Name = "Web nodes" }).ClickAsync();
         await page.GetByTestId("web-node-weight-0").FillAsync("50");
         await page.GetByTestId("save-comment").FillAsync("less traffic to web1");
