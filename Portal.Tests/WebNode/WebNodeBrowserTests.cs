@@ -143,7 +143,7 @@ public sealed class WebNodeBrowserTests(MariaDbPairFixture databases, BrowserFix
     }
 
     [Fact]
-    public async Task WebNode_ServesNoAdminPages()
+    public async Task WebNode_ServesNoAdminPagesOrAssets_OnlyTheDemosOwnFiles()
     {
         var (_, node, _) = await StartNodeAsync();
         await using var __ = node;
@@ -152,24 +152,14 @@ public sealed class WebNodeBrowserTests(MariaDbPairFixture databases, BrowserFix
         using var login = await http.GetAsync("/login", Ct);
         using var topologies = await http.GetAsync("/topologies", Ct);
         using var health = await http.GetAsync("/health", Ct);
-
-        Assert.Equal(HttpStatusCode.NotFound, login.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, topologies.StatusCode);
-        Assert.Equal("ok", await health.Content.ReadAsStringAsync(Ct));
-    }
-
-    [Fact]
-    public async Task WebNode_ServesTheDemosOwnStaticFilesOnly()
-    {
-        var (_, node, _) = await StartNodeAsync();
-        await using var __ = node;
-        using var http = new HttpClient { BaseAddress = node.BaseAddress };
-
         using var css = await http.GetAsync("/demo/demo.css", Ct);
         using var script = await http.GetAsync("/demo/session.js", Ct);
         using var adminCss = await http.GetAsync("/app.css", Ct);
         using var mud = await http.GetAsync("/_content/MudBlazor/MudBlazor.min.css", Ct);
 
+        Assert.Equal(HttpStatusCode.NotFound, login.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, topologies.StatusCode);
+        Assert.Equal("ok", await health.Content.ReadAsStringAsync(Ct));
         Assert.Equal(HttpStatusCode.OK, css.StatusCode);
         Assert.Equal("text/css", css.Content.Headers.ContentType?.MediaType);
         Assert.Contains("{", await css.Content.ReadAsStringAsync(Ct));

@@ -39,16 +39,15 @@ public static class DemoSite
         site.MapPost("/posts/{id:long}/comments", async (long id, [FromForm] string? author, [FromForm] string? body, HttpContext http,
             IBlogStore store, NodeIdentity node, IAntiforgery antiforgery, ILogger<NodeIdentity> logger) =>
         {
-            var form = new CommentForm { Author = author, Body = body };
-            var comment = new NewComment(id, form.Author ?? "", form.Body ?? "");
+            var comment = new NewComment(id, author ?? "", body ?? "");
             var errors = BlogValidation.Validate(comment);
             if (errors.Count > 0)
             {
                 var answered = await store.GetAsync(id, ReadPreference.Any, http.RequestAborted);
                 if (answered is null) return NotFound(await ProvenanceAsync(http, node, null));
                 var provenance = await ProvenanceAsync(http, node, answered.Server);
-                return Page<PostView>(new { Post = answered.Value, Provenance = provenance, Token = TokenFor(http, antiforgery), Form = form, Errors = errors },
-                    StatusCodes.Status422UnprocessableEntity);
+                return Page<PostView>(new { Post = answered.Value, Provenance = provenance, Token = TokenFor(http, antiforgery),
+                    Form = new CommentForm { Author = author, Body = body }, Errors = errors }, StatusCodes.Status422UnprocessableEntity);
             }
             var receipt = await store.AddCommentAsync(comment, http.RequestAborted);
             if (receipt is null) return NotFound(await ProvenanceAsync(http, node, null));
@@ -63,12 +62,11 @@ public static class DemoSite
         site.MapPost(DemoUrls.Posts, async ([FromForm] string? title, [FromForm] string? author, [FromForm] string? body, HttpContext http,
             IBlogStore store, NodeIdentity node, IAntiforgery antiforgery, ILogger<NodeIdentity> logger) =>
         {
-            var form = new PostForm { Title = title, Author = author, Body = body };
-            var post = new NewPost(form.Title ?? "", form.Body ?? "", form.Author ?? "");
+            var post = new NewPost(title ?? "", body ?? "", author ?? "");
             var errors = BlogValidation.Validate(post);
             if (errors.Count > 0)
-                return Page<WritePage>(new { Provenance = await ProvenanceAsync(http, node, null), Token = TokenFor(http, antiforgery), Form = form, Errors = errors },
-                    StatusCodes.Status422UnprocessableEntity);
+                return Page<WritePage>(new { Provenance = await ProvenanceAsync(http, node, null), Token = TokenFor(http, antiforgery),
+                    Form = new PostForm { Title = title, Author = author, Body = body }, Errors = errors }, StatusCodes.Status422UnprocessableEntity);
             var receipt = await store.AddPostAsync(post, http.RequestAborted);
             WebNodeLog.Wrote(logger, "post", receipt.Id, receipt.Summary);
             await VisitorSession.RememberWriteAsync(http, receipt);
